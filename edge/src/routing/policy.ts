@@ -1,0 +1,33 @@
+/** What a routing policy sees of a request. Features are computed from `text` by the policy itself. */
+export interface RoutingInput {
+  /** "auto" or a catalogue model id. */
+  requestedModel: string;
+  /** The prompt as the model will see it (chat messages flattened, system prompt included). */
+  text: string;
+  /** The user's last message alone (what the classifier's features describe). */
+  lastUserText: string;
+  maxTokens: number | null;
+}
+
+/** A routing decision: the model to try first, and the cascade to fall back on, in order. */
+export interface RoutingDecision {
+  modelId: string;
+  /** Short machine-readable reason, e.g. "explicit", "round-robin", "classifier:p=0.83", "default:classifier-unavailable". */
+  reason: string;
+  /** Confidence in [0,1] that `modelId` answers well; null when the policy has no notion of it. */
+  confidence: number | null;
+  /** Models to try next if `modelId` fails before the first token (larger/better first after it). */
+  fallbacks: string[];
+}
+
+/**
+ * Picks the model for a request. Must never throw for a well-formed input: a policy that
+ * cannot decide degrades to a safe default and says so in `reason`.
+ *
+ * @example
+ * const d = await policy.decide({ requestedModel: "auto", text, lastUserText: text, maxTokens: 64 });
+ */
+export interface RoutingPolicy {
+  readonly name: string;
+  decide(input: RoutingInput): Promise<RoutingDecision>;
+}
