@@ -1,0 +1,266 @@
+import { LlamaCompletion, type LlamaContextSequence } from "node-llama-cpp";
+import { ApiError, type ErrorKind } from "../api/errors.js";
+import type { BackendOptions } from "../config.js";
+import { type LoadedModel, loadModel } from "../model/load-model.js";
+import type { BackendMetrics } from "../telemetry/metrics.js";
+import { type PreparedPrompt, PromptBuilder } from "./prompt.js";
+import { PoolClosedError, QueueFullError, SlotPool, type SlotLease } from "./slot-pool.js";
+
+export type RuntimeState = "loading" | "ready" | "draining" | "stopped" | "failed";
+
+/** Sampling settings of one generation, already defaulted and validated. */
+export interface GenerationParams {
+  maxTokens: number;
+  temperature: number;
+  topP: number;
+  seed?: number;
+  stop: string[];
+  presencePenalty?: number;
+  frequencyPenalty?: number;
+}
+
+export interface GenerationResult {
+  text: string;
+  finishReason: "stop" | "length";
+  promptTokens: number;
+  completionTokens: number;
+  /** From request received to first token, queue wait included. */
+  ttftMs: number | null;
+  /** Completion tokens over the time from slot acquired to last token (prompt evaluation included). */
+  tokensPerSecond: number;
+  generationMs: number;
+}
+
+/** Why a request's signal fired. */
+export type AbortKind = Extract<ErrorKind, "client_disconnected" | "timeout" | "shutting_down">;
+
+/** A request's abort signal and a way to tell which of its sources fired. */
+export interface RequestSignal {
+  signal: AbortSignal;
+  abortKind(): AbortKind | null;
+  dispose(): void;
+}
+
+/** Seconds a client should wait before retrying when the queue is full or the server is loading. */
+export const RETRY_AFTER_SECONDS = 1;
+
+/**
+ * The model behind a server: load, admission (slots + bounded queue), prompt preparation,
+ * generation and drain. Routes turn its results into OpenAI or simple-API responses.
+ *
+ * @example
+ * const runtime = new ModelRuntime(options, metrics); await runtime.load();
+ * const prompt = runtime.prepareText("Once upon a time");
+ * const lease = await runtime.acquire(signal);
+ * const result = await runtime.generate(lease, prompt, { maxTokens: 32, temperature: 0, topP: 1, stop: [] }, { signal, startedAt, onText });
+ */
+export class ModelRuntime {
+  state: RuntimeState = "loading";
+  readonly #options: BackendOptions;
+  readonly #metrics: BackendMetrics;
+  readonly #shutdown = new AbortController();
+  #loaded: LoadedModel | undefined;
+  #pool: SlotPool<LlamaContextSequence> | undefined;
+  #prompts: PromptBuilder | undefined;
+
+  constructor(options: BackendOptions, metrics: BackendMetrics) {
+    this.#options = options;
+    this.#metrics = metrics;
+    metrics.slots.set(options.parallel);
+    metrics.ready.set(0);
+  }
+
+  /** Loads the model; throws ModelLoadError with a one-line message on failure. */
+  async load(): Promise<LoadedModel> {
+    try {
+      const loaded = await loadModel(this.#options);
+      this.#loaded = loaded;
+      this.#prompts = new PromptBuilder(loaded.model, loaded.resolved.promptFormat);
+      this.#pool = new SlotPool(loaded.sequences, {
+        queueSize: this.#options.queueSize,
+        onChange: (stats) => {
+          this.#metrics.busySlots.set(stats.busy);
+          this.#metrics.queueDepth.set(stats.waiting);
+        },
+      });
+      if (this.state === "loading") this.state = "ready";
+      this.#metrics.ready.set(this.state === "ready" ? 1 : 0);
+      return loaded;
+    } catch (error) {
+      this.state = "failed";
+      throw error;
+    }
+  }
+
+  get loaded(): LoadedModel | undefined {
+    return this.#loaded;
+  }
+
+  get contextSize(): number {
+    return this.#loaded?.contextSize ?? 0;
+  }
+
+  get promptFormat(): string {
+    return this.#prompts?.format ?? "unknown";
+  }
+
+  /** Ready for traffic: loaded, not draining, and a new request would get a slot or a queue place. */
+  get isReady(): boolean {
+    return this.state === "ready" && this.#pool !== undefined && !this.#pool.saturated;
+  }
+
+  get stats() {
+    return this.#pool?.stats ?? { capacity: this.#options.parallel, busy: 0, waiting: 0 };
+  }
+
+  /** Throws the 503 that fits the current state when generation is not possible. */
+  assertAccepting(): void {
+    if (this.state === "loading") {
+      throw new ApiError("model_loading", "model is loading, retry shortly", { headers: { "Retry-After": String(RETRY_AFTER_SECONDS) } });
+    }
+    if (this.state !== "ready") throw new ApiError("shutting_down", "server is shutting down");
+  }
+
+  prepareText(text: string): PreparedPrompt {
+    this.assertAccepting();
+    return (this.#prompts as PromptBuilder).fromText(text);
+  }
+
+  prepareChat(messages: Parameters<PromptBuilder["fromChat"]>[0]): PreparedPrompt {
+    this.assertAccepting();
+    return (this.#prompts as PromptBuilder).fromChat(messages);
+  }
+
+  /**
+   * max_tokens for a prompt: the requested value must fit the context next to the prompt;
+   * without one, whatever room is left (up to the cap).
+   */
+  resolveMaxTokens(prompt: PreparedPrompt, requested: number | null | undefined, param = "max_tokens"): number {
+    const room = this.contextSize - prompt.promptTokens;
+    if (room <= 0 || (requested != null && requested > room)) {
+      const asked = requested != null ? ` + ${requested} requested completion tokens` : "";
+      throw new ApiError(
+        "context_length_exceeded",
+        `This model's maximum context length is ${this.contextSize} tokens; the prompt has ${prompt.promptTokens} tokens${asked}. Shorten the prompt or lower ${param}.`,
+        { param: requested != null && room > 0 ? param : "prompt" },
+      );
+    }
+    return Math.min(requested ?? room, room, this.#options.maxTokensCap);
+  }
+
+  /**
+   * The request's signal: client disconnect, per-request timeout, or shutdown after the drain timeout.
+   */
+  requestSignal(clientSignal: AbortSignal): RequestSignal {
+    const timeout = AbortSignal.timeout(this.#options.timeoutMs);
+    const signal = AbortSignal.any([clientSignal, timeout, this.#shutdown.signal]);
+    return {
+      signal,
+      abortKind: () => {
+        if (!signal.aborted) return null;
+        if (this.#shutdown.signal.aborted) return "shutting_down";
+        if (timeout.aborted) return "timeout";
+        return "client_disconnected";
+      },
+      dispose: () => {},
+    };
+  }
+
+  /** Waits for a free sequence; 429 + Retry-After when the queue is full, 503 when draining. */
+  async acquire(request: RequestSignal): Promise<SlotLease<LlamaContextSequence>> {
+    this.assertAccepting();
+    try {
+      return await (this.#pool as SlotPool<LlamaContextSequence>).acquire(request.signal);
+    } catch (error) {
+      if (error instanceof QueueFullError) {
+        throw new ApiError("queue_full", `server busy: ${error.message}; retry later`, { headers: { "Retry-After": String(RETRY_AFTER_SECONDS) } });
+      }
+      if (error instanceof PoolClosedError) throw new ApiError("shutting_down", "server is shutting down");
+      throw abortError(request) ?? error;
+    }
+  }
+
+  /** Generates on a leased sequence; `onText` receives chunks as they are decided (stop triggers held back). */
+  async generate(
+    lease: SlotLease<LlamaContextSequence>,
+    prompt: PreparedPrompt,
+    params: GenerationParams,
+    hooks: { request: RequestSignal; startedAt: number; onText?: (text: string) => void },
+  ): Promise<GenerationResult> {
+    const sequence = lease.resource;
+    const completion = new LlamaCompletion({ contextSequence: sequence });
+    const generationStart = performance.now();
+    let completionTokens = 0;
+    let firstTokenAt: number | undefined;
+    const penalties = params.presencePenalty || params.frequencyPenalty;
+    try {
+      const { response, metadata } = await completion.generateCompletionWithMeta(prompt.tokens, {
+        signal: hooks.request.signal,
+        maxTokens: params.maxTokens,
+        temperature: params.temperature,
+        topP: params.topP,
+        ...(params.seed !== undefined ? { seed: params.seed } : {}),
+        customStopTriggers: [...prompt.stopTriggers, ...params.stop],
+        repeatPenalty: penalties ? { penalty: 1, presencePenalty: params.presencePenalty ?? 0, frequencyPenalty: params.frequencyPenalty ?? 0 } : false,
+        // The prompt was checked to fit with max_tokens; never silently drop the start of it.
+        disableContextShift: true,
+        contextShiftSize: 0,
+        onToken: (tokens) => {
+          firstTokenAt ??= performance.now();
+          completionTokens += tokens.length;
+        },
+        ...(hooks.onText ? { onTextChunk: hooks.onText } : {}),
+      });
+      const end = performance.now();
+      const generationMs = end - generationStart;
+      return {
+        text: response,
+        finishReason: metadata.stopReason === "maxTokens" ? "length" : "stop",
+        promptTokens: prompt.promptTokens,
+        completionTokens,
+        ttftMs: firstTokenAt !== undefined ? firstTokenAt - hooks.startedAt : null,
+        tokensPerSecond: generationMs > 0 ? (completionTokens * 1000) / generationMs : 0,
+        generationMs,
+      };
+    } catch (error) {
+      // An interrupted evaluation may leave partial state behind: start the next request clean.
+      await sequence.clearHistory().catch(() => {});
+      throw abortError(hooks.request) ?? new ApiError("generation_failed", `generation failed: ${(error as Error).message}`, { cause: error });
+    } finally {
+      completion.dispose({ disposeSequence: false });
+    }
+  }
+
+  /**
+   * Stops admitting, rejects queued requests, lets in-flight generations finish for up to
+   * `drainTimeoutMs`, then aborts the rest (their clients get an error) and frees the model.
+   */
+  async drain(drainTimeoutMs: number): Promise<void> {
+    if (this.state === "stopped") return;
+    this.state = "draining";
+    this.#metrics.ready.set(0);
+    const pool = this.#pool;
+    if (pool) {
+      pool.close();
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<"timeout">((resolve) => {
+        timer = setTimeout(() => resolve("timeout"), drainTimeoutMs);
+      });
+      if ((await Promise.race([pool.idle(), timedOut])) === "timeout") {
+        this.#shutdown.abort(new Error("server is shutting down"));
+        await pool.idle();
+      }
+      clearTimeout(timer);
+    }
+    this.state = "stopped";
+    await this.#loaded?.dispose();
+  }
+}
+
+function abortError(request: RequestSignal): ApiError | null {
+  const kind = request.abortKind();
+  if (kind === "timeout") return new ApiError("timeout", "request timed out");
+  if (kind === "shutting_down") return new ApiError("shutting_down", "server is shutting down: generation cancelled");
+  if (kind === "client_disconnected") return new ApiError("client_disconnected", "client disconnected");
+  return null;
+}

@@ -1,0 +1,82 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { ERROR_KINDS } from "../api/errors.js";
+
+/** Seconds buckets from 5 ms to 2 min: tiny dev models answer in ms, 7B+ models in seconds. */
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+const TOKENS_PER_SECOND_BUCKETS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000];
+
+/** Label values the server may use; anything else is folded into these to keep cardinality bounded. */
+export const ENDPOINT_LABELS = ["/v1/chat/completions", "/v1/completions", "/generate", "/v1/models", "/health", "/ready", "/metrics", "unmatched"] as const;
+export type EndpointLabel = (typeof ENDPOINT_LABELS)[number];
+
+export function endpointLabel(routePath: string | undefined): EndpointLabel {
+  return (ENDPOINT_LABELS as readonly string[]).includes(routePath ?? "") ? (routePath as EndpointLabel) : "unmatched";
+}
+
+export function statusClass(status: number): string {
+  return `${Math.min(5, Math.max(1, Math.floor(status / 100)))}xx`;
+}
+
+/**
+ * The backend's Prometheus metrics in their own Registry (one per server, so tests can run several).
+ * Every series carries the constant `model` label; the other labels are bounded sets.
+ *
+ * @example const metrics = createBackendMetrics("qwen2.5-7b-instruct"); metrics.busySlots.set(1);
+ */
+export function createBackendMetrics(modelId: string) {
+  const registry = new Registry();
+  registry.setDefaultLabels({ model: modelId });
+  collectDefaultMetrics({ register: registry, prefix: "switchyard_backend_" });
+  const registers = [registry];
+  const metrics = {
+    registry,
+    requestDuration: new Histogram({
+      name: "switchyard_backend_request_duration_seconds",
+      help: "Time from request received to the last byte of the response (streams included).",
+      labelNames: ["endpoint", "status_class"] as const,
+      buckets: LATENCY_BUCKETS,
+      registers,
+    }),
+    timeToFirstToken: new Histogram({
+      name: "switchyard_backend_time_to_first_token_seconds",
+      help: "Time from request received (queue wait included) to the first generated token.",
+      labelNames: ["endpoint"] as const,
+      buckets: LATENCY_BUCKETS,
+      registers,
+    }),
+    generatedTokens: new Counter({
+      name: "switchyard_backend_generated_tokens_total",
+      help: "Completion tokens generated.",
+      labelNames: ["endpoint"] as const,
+      registers,
+    }),
+    promptTokens: new Counter({
+      name: "switchyard_backend_prompt_tokens_total",
+      help: "Prompt tokens evaluated.",
+      labelNames: ["endpoint"] as const,
+      registers,
+    }),
+    tokensPerSecond: new Histogram({
+      name: "switchyard_backend_tokens_per_second",
+      help: "Generation speed of one request: completion tokens over generation time.",
+      labelNames: ["endpoint"] as const,
+      buckets: TOKENS_PER_SECOND_BUCKETS,
+      registers,
+    }),
+    errors: new Counter({
+      name: "switchyard_backend_errors_total",
+      help: "Failed requests by error kind (mid-stream failures included).",
+      labelNames: ["endpoint", "kind"] as const,
+      registers,
+    }),
+    queueDepth: new Gauge({ name: "switchyard_backend_queue_depth", help: "Requests waiting for a free sequence.", registers }),
+    busySlots: new Gauge({ name: "switchyard_backend_busy_slots", help: "Sequences currently generating.", registers }),
+    slots: new Gauge({ name: "switchyard_backend_slots", help: "Parallel sequences configured.", registers }),
+    ready: new Gauge({ name: "switchyard_backend_ready", help: "1 when the server accepts generation requests.", registers }),
+  };
+  // Pre-create the error series at 0 so rate() works from the first scrape.
+  for (const kind of Object.keys(ERROR_KINDS)) metrics.errors.labels({ endpoint: "/v1/chat/completions", kind }).inc(0);
+  return metrics;
+}
+
+export type BackendMetrics = ReturnType<typeof createBackendMetrics>;
