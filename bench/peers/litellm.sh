@@ -5,7 +5,7 @@
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 VENV="$HERE/../.venv"
-LITELLM_VERSION="${LITELLM_VERSION:-1.109.3}"
+LITELLM_VERSION="${LITELLM_VERSION:-1.106.12}"
 
 case "${1:-}" in
   install)

@@ -40,11 +40,14 @@ export interface Sample {
   completionTokens: number;
   /** Decode rate of this stream: (tokens - 1) / (last token - first token). */
   streamTokensPerSec: number | null;
-  /** Value of x-switchyard-cache (or a peer's cache header) when present. */
+  /** Value of x-switchyard-cache when present. */
   cache?: string;
+  /** The model that answered (x-switchyard-model, else the body's `model`). */
+  servedModel?: string;
 }
 
 interface ChatChunk {
+  model?: string;
   choices?: Array<{ delta?: { content?: string | null }; text?: string; finish_reason?: string | null }>;
   usage?: { completion_tokens?: number } | null;
   error?: unknown;
@@ -95,8 +98,10 @@ export async function sendChat(target: Target, spec: RequestSpec, clockZero: num
       signal: controller.signal,
     });
     sample.status = res.status;
-    const cache = res.headers.get("x-switchyard-cache") ?? res.headers.get("x-litellm-cache-key");
+    const cache = res.headers.get("x-switchyard-cache");
     if (cache) sample.cache = cache;
+    const served = res.headers.get("x-switchyard-model");
+    if (served) sample.servedModel = served;
     if (!res.ok) {
       await res.arrayBuffer().catch(() => undefined);
       sample.errorKind = errorKindForStatus(res.status);
@@ -107,10 +112,12 @@ export async function sendChat(target: Target, spec: RequestSpec, clockZero: num
       await readStream(res.body, sample, t0);
     } else {
       const json = (await res.json()) as {
+        model?: string;
         choices?: Array<{ message?: { content?: string } }>;
         usage?: { completion_tokens?: number };
       };
       sample.ttftMs = performance.now() - t0;
+      sample.servedModel ??= json.model;
       const content = json.choices?.[0]?.message?.content;
       if (typeof content !== "string") {
         sample.errorKind = "bad_response";
@@ -158,6 +165,7 @@ async function readStream(body: ReadableStream<Uint8Array>, sample: Sample, t0: 
         continue;
       }
       if (chunk.error) failed = true;
+      if (chunk.model) sample.servedModel ??= chunk.model;
       const usage = chunk.usage?.completion_tokens;
       if (typeof usage === "number") usageTokens = usage;
       const choice = chunk.choices?.[0];

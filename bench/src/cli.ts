@@ -1,0 +1,171 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { type BenchPlan, runScenarios } from "./bench.js";
+import { machineFacts } from "./machine.js";
+import { REPO_DIR, REPORT_FILE, RESULTS_DIR } from "./paths.js";
+import { writeReport } from "./report.js";
+import type { Target } from "./request.js";
+import { type BenchResults, runRouterEval } from "./results.js";
+import { stopAll, type Service } from "./services.js";
+import { litellmInstalled, newApiKey, portkeyInstalled, startBackend, startEdge, startFloor, startLitellm, startPortkey, type Stack } from "./stack.js";
+
+const ROSTER = ["codegemma-7b", "qwen2.5-7b-instruct", "llama-3.1-8b-instruct", "gemma-2-9b-it", "llama-3.1-nemotron-51b-instruct"];
+
+const USAGE = `usage: npm run bench [-- options]
+  --quick                 a minute or two: fewer levels, models and requests
+  --concurrency 1,8,32    override the concurrency levels
+  --no-peers              skip Portkey and LiteLLM
+  --no-edge               skip the edge (and the floor)
+  --report-only [FILE]    regenerate bench/report.md from a results file (default: the newest)
+  --router-dir DIR --router-data FILE   arguments for the router's evaluate command`;
+
+function newestResults(): string | null {
+  if (!existsSync(RESULTS_DIR)) return null;
+  const files = readdirSync(RESULTS_DIR).filter((f) => f.endsWith(".json")).sort();
+  return files.length ? join(RESULTS_DIR, files[files.length - 1] as string) : null;
+}
+
+function planFor(quick: boolean, concurrencyArg: string | undefined): BenchPlan {
+  const concurrencies = concurrencyArg ? concurrencyArg.split(",").map((s) => Number.parseInt(s, 10)).filter((n) => n > 0) : quick ? [1, 8, 32] : [1, 2, 4, 8, 16, 32];
+  return {
+    quick,
+    concurrencies,
+    directModels: quick ? ["qwen2.5-7b-instruct", "codegemma-7b"] : ROSTER,
+    mainModel: "qwen2.5-7b-instruct",
+    routerCompareModels: quick ? ["qwen2.5-7b-instruct"] : ["codegemma-7b", "qwen2.5-7b-instruct", "gemma-2-9b-it"],
+    maxTokens: quick ? 32 : 64,
+    requestsAt: (c) => (quick ? Math.max(12, 2 * c) : Math.max(40, 4 * c)),
+    warmupAt: (c) => Math.min(c, 8),
+    rounds: quick ? 1 : 3,
+    openLoopDurationMs: quick ? 4000 : 15_000,
+    openLoopLoads: quick ? [0.7] : [0.5, 0.8, 1.1],
+    timeoutMs: 120_000,
+  };
+}
+
+async function main(): Promise<void> {
+  const { values, positionals } = parseArgs({
+    options: {
+      quick: { type: "boolean", default: false },
+      concurrency: { type: "string" },
+      "no-peers": { type: "boolean", default: false },
+      "no-edge": { type: "boolean", default: false },
+      "report-only": { type: "boolean", default: false },
+      "router-dir": { type: "string" },
+      "router-data": { type: "string" },
+      help: { type: "boolean", default: false },
+    },
+    allowPositionals: true,
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  if (values["report-only"]) {
+    const file = positionals[0] ?? newestResults();
+    if (!file) throw new Error("no results in bench/results: run `npm run bench -- --quick` first");
+    writeReport(JSON.parse(readFileSync(file, "utf8")) as BenchResults, file);
+    console.log(`wrote ${REPORT_FILE}`);
+    return;
+  }
+
+  const plan = planFor(values.quick ?? false, values.concurrency);
+  const log = (line: string) => console.log(line);
+  const started = new Date();
+  const machine = machineFacts();
+  const notes: string[] = [];
+  const stack: Stack = { backends: new Map(), apiKey: newApiKey(), notes };
+  const onSignal = () => {
+    void stopAll().then(() => process.exit(130));
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  let rateLimited: Service | undefined;
+  try {
+    log(`bench: ${plan.quick ? "quick" : "full"} run on ${machine.cpuModel} (${machine.cores} cores), load ${machine.loadAvgStart.toFixed(2)}`);
+    // Every roster id gets a backend (the edge's `auto` may pick any); one at a time on 2 cores.
+    const backendOptions = { parallel: 8, queueSize: 64 };
+    for (const id of ROSTER) {
+      stack.backends.set(id, await startBackend(id, backendOptions));
+      log(`  backend ${id} on ${stack.backends.get(id)?.url}`);
+    }
+    const main = stack.backends.get(plan.mainModel) as Service;
+    const edgeConfig = join(REPO_DIR, "edge", "wrangler.toml");
+    if (values["no-edge"]) notes.push("edge and floor skipped (--no-edge)");
+    else {
+      stack.floor = await startFloor(main.url);
+      log(`  floor worker on ${stack.floor.url}`);
+      if (existsSync(edgeConfig)) {
+        try {
+          stack.edge = await startEdge({ backends: stack.backends, apiKey: stack.apiKey, rateLimitCapacity: 1_000_000, rateLimitRefillPerSecond: 100_000 });
+          log(`  edge on ${stack.edge.url}`);
+        } catch (err) {
+          notes.push(`edge failed to start: ${(err as Error).message.split("\n")[0]}`);
+        }
+      } else notes.push("edge skipped: edge/wrangler.toml not found");
+    }
+    if (values["no-peers"]) notes.push("peers skipped (--no-peers)");
+    else {
+      if (portkeyInstalled()) {
+        stack.portkey = await startPortkey();
+        log(`  portkey on ${stack.portkey.url}`);
+      } else notes.push("Portkey not installed: run `bash bench/peers/portkey.sh install`");
+      if (litellmInstalled()) {
+        try {
+          stack.litellm = await startLitellm(main, plan.mainModel);
+          log(`  litellm on ${stack.litellm.url}`);
+        } catch (err) {
+          notes.push(`LiteLLM failed to start: ${(err as Error).message.split("\n")[0]}`);
+        }
+      } else notes.push("LiteLLM not installed: run `bash bench/peers/litellm.sh install`");
+    }
+    for (const n of notes) log(`  note: ${n}`);
+
+    const startRateLimitedEdge = stack.edge
+      ? async (): Promise<Target | null> => {
+          rateLimited = await startEdge({ name: "edge-limited", backends: stack.backends, apiKey: stack.apiKey, rateLimitCapacity: 5, rateLimitRefillPerSecond: 1 });
+          return { name: "edge-limited", baseUrl: `${rateLimited.url}/v1`, headers: { authorization: `Bearer ${stack.apiKey}` } };
+        }
+      : undefined;
+    const runs = await runScenarios(stack, plan, log, startRateLimitedEdge);
+    const router = runRouterEval(values["router-dir"], values["router-data"], log);
+
+    const finished = new Date();
+    machine.loadAvgEnd = os.loadavg()[0] ?? 0;
+    const results: BenchResults = {
+      schema: 1,
+      mode: plan.quick ? "quick" : "full",
+      startedAt: started.toISOString(),
+      finishedAt: finished.toISOString(),
+      machine,
+      config: {
+        concurrencies: plan.concurrencies,
+        directModels: plan.directModels,
+        mainModel: plan.mainModel,
+        maxTokens: plan.maxTokens,
+        backend: { ...backendOptions, threads: 1, devStandIns: true },
+        rounds: plan.rounds,
+        requestsAt: Object.fromEntries(plan.concurrencies.map((c) => [c, plan.requestsAt(c)])),
+      },
+      notes,
+      runs,
+      router,
+    };
+    mkdirSync(RESULTS_DIR, { recursive: true });
+    const file = join(RESULTS_DIR, `${started.toISOString().slice(0, 19).replace(/:/g, "-")}Z${plan.quick ? "-quick" : ""}.json`);
+    writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+    writeReport(results, file);
+    log(`wrote ${file} and ${REPORT_FILE}`);
+  } finally {
+    await rateLimited?.stop();
+    await stopAll();
+  }
+}
+
+main().catch(async (err) => {
+  console.error(err instanceof Error ? err.message : err);
+  await stopAll();
+  process.exit(1);
+});

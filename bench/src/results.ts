@@ -1,0 +1,50 @@
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { RunRecord } from "./bench.js";
+import type { MachineFacts } from "./machine.js";
+import { REPO_DIR } from "./paths.js";
+
+/** The file written to bench/results/<date>.json; the report is generated from it alone. */
+export interface BenchResults {
+  schema: 1;
+  mode: "quick" | "full";
+  startedAt: string;
+  finishedAt: string;
+  machine: MachineFacts;
+  config: Record<string, unknown>;
+  notes: string[];
+  runs: RunRecord[];
+  router: RouterEval;
+}
+
+export type RouterEval =
+  | { available: true; command: string; output: unknown }
+  | { available: false; reason: string };
+
+/** Default router artifacts, as the router's evaluate command documents them. */
+const DEFAULT_ROUTER_DIR = join(REPO_DIR, "classifier", "artifacts");
+const DEFAULT_ROUTER_DATA = join(REPO_DIR, "..", "shared", "data", "routing");
+
+/**
+ * Runs the router's offline evaluation (`npm run router -- evaluate ... --split test`), which
+ * prints JSON, so routing quality sits in the same report as serving speed. Never throws.
+ */
+export function runRouterEval(dir: string | undefined, data: string | undefined, log: (line: string) => void): RouterEval {
+  const pkg = JSON.parse(readFileSync(join(REPO_DIR, "package.json"), "utf8")) as { scripts?: Record<string, string> };
+  if (!pkg.scripts?.router) return { available: false, reason: "no `router` script in package.json yet" };
+  const routerDir = dir ?? DEFAULT_ROUTER_DIR;
+  const dataFile = data ?? DEFAULT_ROUTER_DATA;
+  if (!existsSync(routerDir)) return { available: false, reason: `router directory not found: ${routerDir} (train it, or pass --router-dir)` };
+  const args = ["run", "-s", "router", "--", "evaluate", "--router", routerDir, "--data", dataFile, "--split", "test"];
+  const command = `npm ${args.join(" ")}`;
+  try {
+    log(`router: ${command}`);
+    const out = execFileSync("npm", args, { cwd: REPO_DIR, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 300_000 });
+    const start = out.indexOf("{");
+    return { available: true, command, output: JSON.parse(out.slice(start)) };
+  } catch (err) {
+    const e = err as { stderr?: string; message: string };
+    return { available: false, reason: `evaluate failed: ${(e.stderr ?? e.message).trim().split("\n").slice(-3).join(" ")}` };
+  }
+}

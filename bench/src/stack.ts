@@ -1,0 +1,149 @@
+import { createHash, randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { BENCH_DIR, LOG_DIR, REPO_DIR, RUN_DIR, VENV_DIR } from "./paths.js";
+import { freePort, startService, type Service } from "./services.js";
+
+/** Everything the bench starts, by role. Absent members were skipped (see `notes`). */
+export interface Stack {
+  backends: Map<string, Service>;
+  edge?: Service;
+  floor?: Service;
+  portkey?: Service;
+  litellm?: Service;
+  apiKey: string;
+  notes: string[];
+}
+
+export interface BackendOptions {
+  parallel: number;
+  /** Requests a backend lets wait for a free sequence before answering 429. */
+  queueSize: number;
+}
+
+const npmCommand = "npm";
+const wranglerBin = join(REPO_DIR, "node_modules", ".bin", "wrangler");
+
+/** Starts one model server on a free port: a dev stand-in GGUF served under the production id. */
+export async function startBackend(modelId: string, opts: BackendOptions): Promise<Service> {
+  const port = await freePort();
+  return startService({
+    name: `backend-${modelId}`,
+    command: npmCommand,
+    args: ["run", "-s", "backend", "--", "--model", modelId, "--port", String(port), "--threads", "1", "--parallel", String(opts.parallel)],
+    cwd: REPO_DIR,
+    env: { SWITCHYARD_DEV: "1", SWITCHYARD_QUEUE_SIZE: String(opts.queueSize), SWITCHYARD_THREADS: "1" },
+    port,
+    readyPath: "/ready",
+    readyTimeoutMs: 90_000,
+    logDir: LOG_DIR,
+  });
+}
+
+export interface EdgeOptions {
+  backends: Map<string, Service>;
+  apiKey: string;
+  /** Token bucket per key: capacity and refill. Large by default so only the rate-limit scenario hits it. */
+  rateLimitCapacity: number;
+  rateLimitRefillPerSecond: number;
+  name?: string;
+  routingPolicy?: string;
+}
+
+/** Starts the edge worker under `wrangler dev` with generated credentials and the backend map. */
+export async function startEdge(opts: EdgeOptions): Promise<Service> {
+  const name = opts.name ?? "edge";
+  const port = await freePort();
+  mkdirSync(RUN_DIR, { recursive: true });
+  const envFile = join(RUN_DIR, `${name}.env`);
+  const backendMap = Object.fromEntries([...opts.backends].map(([id, s]) => [id, s.url]));
+  const vars: Record<string, string> = {
+    SWITCHYARD_BACKENDS: JSON.stringify(backendMap),
+    SWITCHYARD_API_KEYS: `bench:${sha256Hex(opts.apiKey)}`,
+    SWITCHYARD_JWT_SECRET: randomBytes(32).toString("hex"),
+    SWITCHYARD_METRICS_TOKEN: randomBytes(16).toString("hex"),
+    SWITCHYARD_PROMPT_HASH_KEY: randomBytes(32).toString("hex"),
+    SWITCHYARD_RATE_LIMIT_CAPACITY: String(opts.rateLimitCapacity),
+    SWITCHYARD_RATE_LIMIT_REFILL_PER_SECOND: String(opts.rateLimitRefillPerSecond),
+  };
+  if (opts.routingPolicy) vars.SWITCHYARD_ROUTING_POLICY = opts.routingPolicy;
+  // .env syntax: single quotes keep the JSON's double quotes literal.
+  writeFileSync(envFile, `${Object.entries(vars).map(([k, v]) => `${k}='${v}'`).join("\n")}\n`, { mode: 0o600 });
+  return startService({
+    name,
+    command: wranglerBin,
+    args: ["dev", "-c", join(REPO_DIR, "edge", "wrangler.toml"), "--port", String(port), "--ip", "127.0.0.1", "--env-file", envFile, "--persist-to", join(RUN_DIR, `wrangler-${name}`), "--show-interactive-dev-session=false", "--log-level", "warn"],
+    cwd: join(REPO_DIR, "edge"),
+    env: { WRANGLER_SEND_METRICS: "false", CI: "true" },
+    port,
+    readyPath: "/health",
+    readyTimeoutMs: 90_000,
+    logDir: LOG_DIR,
+  });
+}
+
+/** Starts the platform-floor worker (bench/floor-worker) passing through to `upstream`. */
+export async function startFloor(upstream: string): Promise<Service> {
+  const port = await freePort();
+  return startService({
+    name: "floor",
+    command: wranglerBin,
+    args: ["dev", "-c", join(BENCH_DIR, "floor-worker", "wrangler.toml"), "--port", String(port), "--ip", "127.0.0.1", "--var", `FLOOR_UPSTREAM:${upstream}`, "--persist-to", join(RUN_DIR, "wrangler-floor"), "--show-interactive-dev-session=false", "--log-level", "warn"],
+    cwd: join(BENCH_DIR, "floor-worker"),
+    env: { WRANGLER_SEND_METRICS: "false", CI: "true" },
+    port,
+    readyPath: "/health",
+    readyTimeoutMs: 90_000,
+    logDir: LOG_DIR,
+  });
+}
+
+const portkeyServer = join(REPO_DIR, "node_modules", "@portkey-ai", "gateway", "build", "start-server.js");
+
+export function portkeyInstalled(): boolean {
+  return existsSync(portkeyServer);
+}
+
+/** Starts Portkey's open-source gateway (Node build). The backend is chosen per request by headers. */
+export async function startPortkey(): Promise<Service> {
+  const port = await freePort();
+  return startService({
+    name: "portkey",
+    command: "bash",
+    args: [join(BENCH_DIR, "peers", "portkey.sh"), "start", String(port)],
+    cwd: BENCH_DIR,
+    port,
+    readyPath: "/",
+    readyTimeoutMs: 60_000,
+    logDir: LOG_DIR,
+  });
+}
+
+export function litellmInstalled(): boolean {
+  return existsSync(join(VENV_DIR, "bin", "litellm"));
+}
+
+/** Starts the LiteLLM proxy (bench/peers/litellm.yaml) in front of one backend. */
+export async function startLitellm(backend: Service, modelId: string): Promise<Service> {
+  const port = await freePort();
+  return startService({
+    name: "litellm",
+    command: "bash",
+    args: [join(BENCH_DIR, "peers", "litellm.sh"), "start", String(port), `${backend.url}/v1`, modelId],
+    cwd: BENCH_DIR,
+    env: { BENCH_BACKEND_API_KEY: "unused" },
+    port,
+    readyPath: "/health/liveliness",
+    readyTimeoutMs: 120_000,
+    logDir: LOG_DIR,
+  });
+}
+
+function sha256Hex(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+/** A fresh random API key for this run (never written anywhere but the edge's env file). */
+export function newApiKey(): string {
+  return `sk-bench-${randomBytes(16).toString("hex")}`;
+}
