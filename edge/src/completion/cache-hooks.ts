@@ -1,0 +1,78 @@
+import type { Context } from "hono";
+import type { EdgeHonoEnv } from "../http/context";
+import type { CachedCompletion } from "../middleware/cache/entry";
+import { sseData } from "../proxy/sse";
+import { AUTO_MODEL } from "../routing";
+import { ChatCompletionRequestSchema, GenerateRequestSchema } from "../routes/schemas";
+import { replyFormats, type ReplyMeta } from "./format";
+import { type CompletionDeps, recordRequest, switchyardHeaders } from "./pipeline";
+import { type CompletionRequest, cacheKey, type Endpoint, fromChat, fromGenerate } from "./request";
+
+type C = Context<EdgeHonoEnv>;
+
+/** Parses the body with the route's own schema; null when invalid (validation answers it later). */
+async function readRequest(c: C, endpoint: Endpoint): Promise<CompletionRequest | null> {
+  const body: unknown = await c.req.json().catch(() => null);
+  if (endpoint === "chat.completions") {
+    const parsed = ChatCompletionRequestSchema.safeParse(body);
+    return parsed.success ? fromChat(parsed.data) : null;
+  }
+  const parsed = GenerateRequestSchema.safeParse(body);
+  return parsed.success ? fromGenerate(parsed.data) : null;
+}
+
+/**
+ * The completion-specific parts of the cache middleware: the key of a request, and how a hit
+ * is rendered (JSON, or replayed as a stream ending in [DONE] when the request streams).
+ *
+ * @example cache({ store, ttlSeconds, ...completionCacheHooks("chat.completions", deps) })
+ */
+export function completionCacheHooks(endpoint: Endpoint, deps: CompletionDeps) {
+  const inRoster = (id: string) => deps.config.roster.some((m) => m.id === id);
+  return {
+    keyOf: async (c: C) => {
+      const req = await readRequest(c, endpoint);
+      if (!req || (req.model !== AUTO_MODEL && !inRoster(req.model))) return null;
+      return cacheKey(req);
+    },
+    render: async (c: C, entry: CachedCompletion): Promise<Response> => {
+      const started = Date.now();
+      const req = await readRequest(c, endpoint);
+      const format = replyFormats[endpoint];
+      const meta: ReplyMeta = {
+        id: `chatcmpl-${c.get("requestId").replace(/[^A-Za-z0-9]/g, "").slice(0, 32)}`,
+        created: Math.floor(Date.now() / 1000),
+        model: entry.model,
+        switchyard: {
+          model: entry.model,
+          route_reason: entry.routeReason,
+          route_confidence: entry.routeConfidence,
+          cache: "HIT",
+          request_id: c.get("requestId"),
+          attempts: 0,
+          fallback_from: [],
+        },
+      };
+      const headers = switchyardHeaders(meta.switchyard);
+      const reply = { content: entry.content, finishReason: entry.finishReason, usage: entry.usage };
+      if (req) {
+        recordRequest(c, deps, req, started, { reason: entry.routeReason, confidence: entry.routeConfidence }, {
+          status: 200, outcome: "ok", errorCode: null, modelId: entry.model, ttftMs: 0,
+          promptTokens: entry.usage?.prompt_tokens ?? null, completionTokens: entry.usage?.completion_tokens ?? null, attempts: 0, fallbackFrom: [],
+        });
+      }
+      if (!req?.stream) {
+        return new Response(JSON.stringify(format.json(meta, reply)), { headers: { "content-type": "application/json; charset=utf-8", ...headers } });
+      }
+      const events = [format.chunk(meta, entry.content, true), ...format.final(meta, reply, req.includeUsage)];
+      const body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          for (const e of events) controller.enqueue(sseData(e));
+          controller.enqueue(sseData("[DONE]"));
+          controller.close();
+        },
+      });
+      return new Response(body, { headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", ...headers } });
+    },
+  };
+}

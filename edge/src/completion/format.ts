@@ -1,0 +1,82 @@
+import type { CacheStatus } from "../http/context";
+import type { Usage } from "../proxy/upstream-stream";
+import type { Endpoint } from "./request";
+
+/** The `switchyard` object in bodies and final stream chunks (mirrors the x-switchyard-* headers). */
+export interface SwitchyardInfo {
+  model: string | null;
+  route_reason: string;
+  route_confidence: number | null;
+  cache: CacheStatus;
+  request_id: string;
+  attempts: number;
+  fallback_from: string[];
+}
+
+export interface ReplyMeta {
+  id: string;
+  created: number;
+  model: string;
+  switchyard: SwitchyardInfo;
+}
+
+export interface CompletedReply {
+  content: string;
+  finishReason: string;
+  usage: Usage | null;
+}
+
+/** How one API shapes replies: a JSON body, stream chunks, and the closing chunk(s). */
+export interface ReplyFormat {
+  json(meta: ReplyMeta, reply: CompletedReply): unknown;
+  chunk(meta: ReplyMeta, content: string, first: boolean): unknown;
+  final(meta: ReplyMeta, reply: CompletedReply, includeUsage: boolean): unknown[];
+}
+
+const chatFormat: ReplyFormat = {
+  json: (meta, reply) => ({
+    id: meta.id,
+    object: "chat.completion",
+    created: meta.created,
+    model: meta.model,
+    choices: [{ index: 0, message: { role: "assistant", content: reply.content }, finish_reason: reply.finishReason }],
+    usage: reply.usage,
+    switchyard: meta.switchyard,
+  }),
+  chunk: (meta, content, first) => ({
+    id: meta.id,
+    object: "chat.completion.chunk",
+    created: meta.created,
+    model: meta.model,
+    choices: [{ index: 0, delta: first ? { role: "assistant", content } : { content }, finish_reason: null }],
+  }),
+  final: (meta, reply, includeUsage) => {
+    const base = { id: meta.id, object: "chat.completion.chunk", created: meta.created, model: meta.model };
+    const finish = { ...base, choices: [{ index: 0, delta: {}, finish_reason: reply.finishReason }], switchyard: meta.switchyard };
+    return includeUsage ? [finish, { ...base, choices: [], usage: reply.usage, switchyard: meta.switchyard }] : [finish];
+  },
+};
+
+const generateFormat: ReplyFormat = {
+  json: (meta, reply) => ({
+    id: meta.id,
+    object: "generation",
+    model: meta.model,
+    text: reply.content,
+    finish_reason: reply.finishReason,
+    usage: reply.usage,
+    switchyard: meta.switchyard,
+  }),
+  chunk: (meta, content) => ({ id: meta.id, model: meta.model, text: content }),
+  final: (meta, reply) => [
+    { id: meta.id, model: meta.model, text: "", finish_reason: reply.finishReason, usage: reply.usage, switchyard: meta.switchyard },
+  ],
+};
+
+export const replyFormats: Record<Endpoint, ReplyFormat> = { "chat.completions": chatFormat, generate: generateFormat };
+
+/** Error event sent in-band once a stream has started (OpenAI clients raise it as an APIError). */
+export const streamErrorEvent = (code: string, message: string, switchyard: SwitchyardInfo) => ({
+  error: { message, type: "upstream_error", code, param: null },
+  switchyard,
+});

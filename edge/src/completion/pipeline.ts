@@ -1,0 +1,186 @@
+import type { Context } from "hono";
+import type { EdgeConfig } from "../config";
+import { background } from "../http/background";
+import { type EdgeHonoEnv, SWITCHYARD_HEADERS } from "../http/context";
+import { ApiError } from "../http/errors";
+import { hmacPromptHash } from "../log/prompt-hash";
+import type { RequestLogSink, RequestRecord } from "../log/request-record";
+import type { CachedCompletion } from "../middleware/cache/entry";
+import type { EdgeMetrics } from "../metrics/registry";
+import { ClientGone } from "../proxy/attempt";
+import type { CircuitBreaker } from "../proxy/breaker";
+import { dispatch } from "../proxy/dispatch";
+import { AUTO_MODEL, type RoutingDecision, type RoutingPolicy } from "../routing";
+import { type ReplyMeta, replyFormats, type SwitchyardInfo } from "./format";
+import { relayJson, relayStream, type RelayOutcome } from "./relay";
+import { type CompletionRequest, lastUserText, promptText, upstreamBody } from "./request";
+
+export interface CompletionDeps {
+  config: EdgeConfig;
+  routing: RoutingPolicy;
+  breakerFor: (modelId: string) => CircuitBreaker;
+  metrics: EdgeMetrics;
+  logSink: RequestLogSink;
+  fetch?: typeof fetch;
+}
+
+type C = Context<EdgeHonoEnv>;
+
+/** Sets the x-switchyard-* headers that say which model answered and why. */
+export function switchyardHeaders(info: SwitchyardInfo): Record<string, string> {
+  return {
+    [SWITCHYARD_HEADERS.model]: info.model ?? "none",
+    [SWITCHYARD_HEADERS.routeReason]: info.route_reason,
+    [SWITCHYARD_HEADERS.routeConfidence]: info.route_confidence === null ? "none" : String(info.route_confidence),
+    [SWITCHYARD_HEADERS.cache]: info.cache,
+  };
+}
+
+interface Finish {
+  status: number;
+  outcome: RequestRecord["outcome"];
+  errorCode: string | null;
+  modelId: string | null;
+  ttftMs: number | null;
+  promptTokens: number | null;
+  completionTokens: number | null;
+  attempts: number;
+  fallbackFrom: string[];
+}
+
+/** Records a finished request: metrics now, the request log off the response path. */
+export function recordRequest(c: C, deps: CompletionDeps, req: CompletionRequest, started: number, route: { reason: string; confidence: number | null }, f: Finish): void {
+  const latencyMs = Date.now() - started;
+  const cache = c.get("cacheStatus") ?? "BYPASS";
+  deps.metrics.requests.inc({ route: req.endpoint, model: f.modelId ?? "none", status: String(f.status), outcome: f.outcome, cache });
+  deps.metrics.latency.observe({ route: req.endpoint }, latencyMs / 1000);
+  if (f.ttftMs !== null) deps.metrics.ttft.observe({ route: req.endpoint }, f.ttftMs / 1000);
+  const write = async () => {
+    const record: RequestRecord = {
+      id: c.get("requestId"),
+      timestamp: new Date(started).toISOString(),
+      user: c.get("principal")?.id ?? "anonymous",
+      endpoint: req.endpoint,
+      requestedModel: req.model,
+      modelId: f.modelId,
+      status: f.status,
+      outcome: f.outcome,
+      errorCode: f.errorCode,
+      cache,
+      stream: req.stream,
+      latencyMs,
+      ttftMs: f.ttftMs,
+      promptTokens: f.promptTokens,
+      completionTokens: f.completionTokens,
+      routeReason: route.reason,
+      routeConfidence: route.confidence,
+      attempts: f.attempts,
+      fallbackFrom: f.fallbackFrom,
+      promptHash: await hmacPromptHash(deps.config.promptHashKey, promptText(req)),
+      traceId: null,
+    };
+    await deps.logSink.write(record);
+  };
+  // A database outage must never fail a request: count it and move on.
+  background(
+    c,
+    write().catch((error: unknown) => {
+      deps.metrics.logWriteFailures.inc();
+      console.error(JSON.stringify({ msg: "request log write failed", requestId: c.get("requestId"), error: String(error) }));
+    }),
+  );
+}
+
+function metaFor(c: C, modelId: string | null, decision: Pick<RoutingDecision, "reason" | "confidence">, attempts: number, fallbackFrom: string[]): ReplyMeta {
+  return {
+    id: `chatcmpl-${c.get("requestId").replace(/[^A-Za-z0-9]/g, "").slice(0, 32)}`,
+    created: Math.floor(Date.now() / 1000),
+    model: modelId ?? "none",
+    switchyard: {
+      model: modelId,
+      route_reason: decision.reason,
+      route_confidence: decision.confidence,
+      cache: c.get("cacheStatus") ?? "BYPASS",
+      request_id: c.get("requestId"),
+      attempts,
+      fallback_from: fallbackFrom,
+    },
+  };
+}
+
+/**
+ * The request path after auth, rate limit and cache: route, proxy (retries, cascade, breakers),
+ * relay (stream or JSON), then record. Expected failures leave as ApiErrors (4xx/503), never 500.
+ *
+ * @example return runCompletion(c, fromChat(c.req.valid("json")), deps);
+ */
+export async function runCompletion(c: C, req: CompletionRequest, deps: CompletionDeps): Promise<Response> {
+  const started = Date.now();
+  const inRoster = deps.config.roster.some((m) => m.id === req.model);
+  if (req.model !== AUTO_MODEL && !inRoster) {
+    recordRequest(c, deps, req, started, { reason: "none", confidence: null }, { status: 404, outcome: "rejected", errorCode: "model_not_found", modelId: null, ttftMs: null, promptTokens: null, completionTokens: null, attempts: 0, fallbackFrom: [] });
+    throw new ApiError(404, "model_not_found", `The model "${req.model}" does not exist; see GET /v1/models`, { param: "model" });
+  }
+
+  const decision = await deps.routing.decide({ requestedModel: req.model, text: promptText(req), lastUserText: lastUserText(req), maxTokens: req.maxTokens });
+  const route = { reason: decision.reason, confidence: decision.confidence };
+  let result: Awaited<ReturnType<typeof dispatch>>;
+  try {
+    result = await dispatch({
+      candidates: [decision.modelId, ...decision.fallbacks],
+      roster: deps.config.roster,
+      config: deps.config.proxy,
+      breakerFor: deps.breakerFor,
+      body: upstreamBody(req),
+      signal: c.req.raw.signal,
+      onAttempt: (model, outcome) => deps.metrics.upstreamAttempts.inc({ model, outcome }),
+      fetch: deps.fetch,
+    });
+  } catch (error) {
+    if (!(error instanceof ClientGone)) throw error;
+    recordRequest(c, deps, req, started, route, { status: 499, outcome: "aborted", errorCode: "client_closed_request", modelId: null, ttftMs: null, promptTokens: null, completionTokens: null, attempts: 0, fallbackFrom: [] });
+    return new Response(null, { status: 499 });
+  }
+  for (const m of deps.config.roster) deps.metrics.breakerState.set({ model: m.id }, deps.breakerFor(m.id).state === "closed" ? 0 : 1);
+
+  if (result.kind !== "started") {
+    const meta = metaFor(c, null, decision, result.attempts, result.fallbackFrom);
+    const base = { modelId: null, ttftMs: null, promptTokens: null, completionTokens: null, attempts: result.attempts, fallbackFrom: result.fallbackFrom };
+    if (result.kind === "rejected") {
+      recordRequest(c, deps, req, started, route, { ...base, modelId: result.modelId, status: result.status, outcome: "rejected", errorCode: result.code });
+      throw new ApiError(result.status === 413 ? 413 : 400, result.code, result.message, { headers: switchyardHeaders({ ...meta.switchyard, model: result.modelId }) });
+    }
+    recordRequest(c, deps, req, started, route, { ...base, status: 503, outcome: "error", errorCode: "no_backend_available" });
+    throw new ApiError(503, "no_backend_available", "No model backend is available right now; retry later", {
+      headers: { ...switchyardHeaders(meta.switchyard), "retry-after": String(result.retryAfterSeconds) },
+    });
+  }
+
+  const meta = metaFor(c, result.modelId, decision, result.attempts, result.fallbackFrom);
+  const format = replyFormats[req.endpoint];
+  const cacheWrite = c.get("cacheWrite");
+  const onFinish = (o: RelayOutcome) => {
+    // The backend answered a first token; a failure afterwards still counts against it.
+    if (o.outcome === "ok") result.breaker.onSuccess();
+    else if (o.outcome === "error") result.breaker.onFailure();
+    else result.breaker.release();
+    if (o.outcome === "ok" && o.reply && cacheWrite) {
+      const entry: CachedCompletion = { model: result.modelId, ...o.reply, routeReason: decision.reason, routeConfidence: decision.confidence };
+      cacheWrite(entry);
+    }
+    recordRequest(c, deps, req, started, route, {
+      status: o.status,
+      outcome: o.outcome,
+      errorCode: o.errorCode,
+      modelId: result.modelId,
+      ttftMs: result.started.ttftMs,
+      promptTokens: o.reply?.usage?.prompt_tokens ?? null,
+      completionTokens: o.reply?.usage?.completion_tokens ?? null,
+      attempts: result.attempts,
+      fallbackFrom: result.fallbackFrom,
+    });
+  };
+  const headers = switchyardHeaders(meta.switchyard);
+  const relayOpts = { started: result.started, meta, format, idleTimeoutMs: deps.config.proxy.idleTimeoutMs, includeUsage: req.includeUsage, headers, onFinish, clientSignal: c.req.raw.signal };
+  return req.stream ? relayStream(relayOpts) : relayJson(relayOpts);
+}

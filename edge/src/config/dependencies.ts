@@ -1,0 +1,40 @@
+import { createJsonLinesSink } from "../log/json-lines-sink";
+import type { RequestLogSink } from "../log/request-record";
+import type { RoutingPolicy } from "../routing";
+import { autoPolicyFactories } from "../routing";
+import type { CacheStore } from "../state/cache-store";
+import { createMemoryCacheStore } from "../state/memory-cache-store";
+import { createMemoryTokenBucketStore } from "../state/memory-token-bucket-store";
+import type { TokenBucketStore } from "../state/token-bucket-store";
+import { createUpstashCacheStore } from "../state/upstash-cache-store";
+import { createUpstashRedis } from "../state/upstash-redis";
+import { createUpstashTokenBucketStore } from "../state/upstash-token-bucket-store";
+import type { EdgeConfig } from "./index";
+
+/** The edge's swappable parts: shared state, the request log, and the `auto` policy. */
+export interface EdgeDependencies {
+  tokenBuckets: TokenBucketStore;
+  cache: CacheStore;
+  logSink: RequestLogSink;
+  /** Policy for `model: "auto"`; undefined means round-robin. */
+  autoPolicy?: RoutingPolicy | undefined;
+  /** Upstream fetch (tests may inject one); default: the global fetch. */
+  fetch?: typeof fetch;
+}
+
+/**
+ * The one place where implementations are chosen: Upstash Redis when UPSTASH_REDIS_REST_URL is
+ * set, in-memory otherwise; Postgres when DATABASE_URL is set, JSON log lines otherwise.
+ *
+ * @example const deps = createEdgeDependencies(loadEdgeConfig(env));
+ */
+export function createEdgeDependencies(config: EdgeConfig): EdgeDependencies {
+  const redis = config.upstash ? createUpstashRedis(config.upstash) : undefined;
+  const autoFactory = autoPolicyFactories[config.routingPolicy];
+  return {
+    tokenBuckets: redis ? createUpstashTokenBucketStore(redis) : createMemoryTokenBucketStore(),
+    cache: redis ? createUpstashCacheStore(redis) : createMemoryCacheStore(),
+    logSink: createJsonLinesSink(),
+    autoPolicy: autoFactory ? autoFactory(config.roster) : undefined,
+  };
+}

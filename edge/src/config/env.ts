@@ -1,0 +1,41 @@
+/**
+ * The Worker's environment bindings (wrangler `[vars]`, secrets, `.dev.vars`). All optional:
+ * `loadEdgeConfig` applies the defaults and validates. The names are shared with the rest of
+ * Switchyard (see the README).
+ */
+export interface EdgeEnv {
+  /** JSON map model id -> backend base URL, e.g. {"qwen2.5-7b-instruct":"http://127.0.0.1:8082"}. */
+  SWITCHYARD_BACKENDS?: string;
+  /** Bearer key the backends require (sent by the edge). */
+  SWITCHYARD_BACKEND_API_KEY?: string;
+  /** Comma-separated API keys: `name:sha256hex` entries, or raw keys (hashed at startup). */
+  SWITCHYARD_API_KEYS?: string;
+  /** HS256 secret for development JWTs. */
+  SWITCHYARD_JWT_SECRET?: string;
+  /** JWKS URL for production JWTs (RS256/ES256). */
+  SWITCHYARD_JWT_JWKS_URL?: string;
+  SWITCHYARD_JWT_ISSUER?: string;
+  SWITCHYARD_JWT_AUDIENCE?: string;
+  /** Scope a JWT must carry (in `scope`/`scp`) to call the model endpoints; empty disables the check. */
+  SWITCHYARD_REQUIRED_SCOPE?: string;
+  /** "true" lets requests without credentials through (rate-limited per client IP). */
+  SWITCHYARD_ALLOW_ANONYMOUS?: string;
+  SWITCHYARD_METRICS_TOKEN?: string;
+  SWITCHYARD_PROMPT_HASH_KEY?: string;
+  SWITCHYARD_RATE_LIMIT_CAPACITY?: string;
+  SWITCHYARD_RATE_LIMIT_REFILL_PER_SECOND?: string;
+  SWITCHYARD_CACHE_TTL_SECONDS?: string;
+  SWITCHYARD_MAX_BODY_BYTES?: string;
+  SWITCHYARD_TTFT_BUDGET_MS?: string;
+  SWITCHYARD_IDLE_TIMEOUT_MS?: string;
+  SWITCHYARD_RETRIES?: string;
+  SWITCHYARD_RETRY_BASE_MS?: string;
+  SWITCHYARD_RETRY_MAX_MS?: string;
+  SWITCHYARD_BREAKER_FAILURES?: string;
+  SWITCHYARD_BREAKER_COOLDOWN_MS?: string;
+  /** Policy for `model: "auto"`: "round-robin" (default) or one registered later (e.g. "classifier"). */
+  SWITCHYARD_ROUTING_POLICY?: string;
+  UPSTASH_REDIS_REST_URL?: string;
+  UPSTASH_REDIS_REST_TOKEN?: string;
+  DATABASE_URL?: string;
+}

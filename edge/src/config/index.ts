@@ -1,0 +1,120 @@
+import { z } from "zod";
+import { type CatalogueModel, catalogueModels } from "./catalogue";
+import type { EdgeEnv } from "./env";
+import { EnvSchema } from "./schema";
+
+export type { EdgeEnv } from "./env";
+
+/** A catalogue model that has a backend in this deployment. */
+export interface RosterModel extends CatalogueModel {
+  baseUrl: string;
+}
+
+export interface AuthConfig {
+  /** Raw SWITCHYARD_API_KEYS spec; hashed once by the auth middleware. */
+  apiKeys: string;
+  jwtSecret: string | undefined;
+  jwksUrl: string | undefined;
+  issuer: string;
+  audience: string;
+  requiredScope: string | null;
+  allowAnonymous: boolean;
+}
+
+export interface ProxyConfig {
+  /** Per attempt: headers and the first token must arrive within this. */
+  ttftBudgetMs: number;
+  /** After the first token: longest silence tolerated between chunks. */
+  idleTimeoutMs: number;
+  /** Extra attempts on the same backend for retryable failures (before the cascade moves on). */
+  retries: number;
+  retryBaseMs: number;
+  /** Cap on one backoff wait; a longer Retry-After moves on to the next model instead. */
+  retryMaxMs: number;
+  breakerFailures: number;
+  breakerCooldownMs: number;
+  backendApiKey: string | undefined;
+}
+
+/** The edge's one typed, validated configuration. */
+export interface EdgeConfig {
+  /** Models with a backend, in cascade order (production by tier, small to large, then dev). */
+  roster: RosterModel[];
+  auth: AuthConfig;
+  metricsToken: string | undefined;
+  promptHashKey: string;
+  rateLimit: { capacity: number; refillPerSecond: number };
+  cache: { ttlSeconds: number };
+  maxBodyBytes: number;
+  proxy: ProxyConfig;
+  routingPolicy: string;
+  upstash: { url: string; token: string } | undefined;
+  databaseUrl: string | undefined;
+}
+
+/** Thrown when the environment is invalid; the message lists every problem. */
+export class EdgeConfigError extends Error {
+  override name = "EdgeConfigError";
+}
+
+/**
+ * Builds the edge configuration from the Worker environment, with defaults for local development.
+ *
+ * @example
+ * const config = loadEdgeConfig({ SWITCHYARD_BACKENDS: '{"stories260k":"http://127.0.0.1:8081"}' });
+ * config.roster[0].baseUrl // "http://127.0.0.1:8081"
+ */
+export function loadEdgeConfig(env: EdgeEnv, catalogue: CatalogueModel[] = catalogueModels()): EdgeConfig {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) throw new EdgeConfigError(`Invalid edge configuration:\n${z.prettifyError(parsed.error)}`);
+  const e = parsed.data;
+
+  const known = new Set(catalogue.map((m) => m.id));
+  const unknown = Object.keys(e.SWITCHYARD_BACKENDS).filter((id) => !known.has(id));
+  if (unknown.length > 0) {
+    throw new EdgeConfigError(`SWITCHYARD_BACKENDS names models that are not in the catalogue: ${unknown.join(", ")}`);
+  }
+  const roster = catalogue.flatMap((m) => {
+    const baseUrl = e.SWITCHYARD_BACKENDS[m.id];
+    return baseUrl ? [{ ...m, baseUrl: baseUrl.replace(/\/+$/, "") }] : [];
+  });
+  if (roster.length === 0) throw new EdgeConfigError("SWITCHYARD_BACKENDS names no model");
+  if ((e.UPSTASH_REDIS_REST_URL === undefined) !== (e.UPSTASH_REDIS_REST_TOKEN === undefined)) {
+    throw new EdgeConfigError("UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN must be set together");
+  }
+
+  return {
+    roster,
+    auth: {
+      apiKeys: e.SWITCHYARD_API_KEYS,
+      jwtSecret: e.SWITCHYARD_JWT_SECRET,
+      jwksUrl: e.SWITCHYARD_JWT_JWKS_URL,
+      issuer: e.SWITCHYARD_JWT_ISSUER,
+      audience: e.SWITCHYARD_JWT_AUDIENCE,
+      requiredScope: e.SWITCHYARD_REQUIRED_SCOPE.trim() || null,
+      allowAnonymous: e.SWITCHYARD_ALLOW_ANONYMOUS,
+    },
+    metricsToken: e.SWITCHYARD_METRICS_TOKEN,
+    // Without a configured key the hashes are still keyed, but only stable within one isolate.
+    promptHashKey: e.SWITCHYARD_PROMPT_HASH_KEY ?? crypto.randomUUID(),
+    rateLimit: { capacity: e.SWITCHYARD_RATE_LIMIT_CAPACITY, refillPerSecond: e.SWITCHYARD_RATE_LIMIT_REFILL_PER_SECOND },
+    cache: { ttlSeconds: e.SWITCHYARD_CACHE_TTL_SECONDS },
+    maxBodyBytes: e.SWITCHYARD_MAX_BODY_BYTES,
+    proxy: {
+      ttftBudgetMs: e.SWITCHYARD_TTFT_BUDGET_MS,
+      idleTimeoutMs: e.SWITCHYARD_IDLE_TIMEOUT_MS,
+      retries: e.SWITCHYARD_RETRIES,
+      retryBaseMs: e.SWITCHYARD_RETRY_BASE_MS,
+      retryMaxMs: e.SWITCHYARD_RETRY_MAX_MS,
+      breakerFailures: e.SWITCHYARD_BREAKER_FAILURES,
+      breakerCooldownMs: e.SWITCHYARD_BREAKER_COOLDOWN_MS,
+      backendApiKey: e.SWITCHYARD_BACKEND_API_KEY,
+    },
+    routingPolicy: e.SWITCHYARD_ROUTING_POLICY,
+    upstash:
+      e.UPSTASH_REDIS_REST_URL && e.UPSTASH_REDIS_REST_TOKEN
+        ? { url: e.UPSTASH_REDIS_REST_URL, token: e.UPSTASH_REDIS_REST_TOKEN }
+        : undefined,
+    databaseUrl: e.DATABASE_URL,
+  };
+}

@@ -1,0 +1,64 @@
+import { z } from "zod";
+
+const intFrom = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
+const flag = z
+  .enum(["true", "false", "1", "0", ""])
+  .default("false")
+  .transform((v) => v === "true" || v === "1");
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => (v?.trim() ? v.trim() : undefined));
+
+/** Local stack defaults (`npm start`): one backend per production model on 8081-8085. */
+export const DEFAULT_BACKENDS: Record<string, string> = {
+  "codegemma-7b": "http://127.0.0.1:8081",
+  "qwen2.5-7b-instruct": "http://127.0.0.1:8082",
+  "llama-3.1-8b-instruct": "http://127.0.0.1:8083",
+  "gemma-2-9b-it": "http://127.0.0.1:8084",
+  "llama-3.1-nemotron-51b-instruct": "http://127.0.0.1:8085",
+};
+
+const BackendsSchema = z
+  .string()
+  .optional()
+  .transform((text, ctx) => {
+    if (!text?.trim()) return DEFAULT_BACKENDS;
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: "custom", message: "SWITCHYARD_BACKENDS must be a JSON object" });
+      return z.NEVER;
+    }
+  })
+  .pipe(z.record(z.string().min(1), z.url({ protocol: /^https?$/ })));
+
+/** Validates the raw environment; every knob has a default so an empty env is a working dev setup. */
+export const EnvSchema = z.object({
+  SWITCHYARD_BACKENDS: BackendsSchema,
+  SWITCHYARD_BACKEND_API_KEY: optionalText,
+  SWITCHYARD_API_KEYS: z.string().default(""),
+  SWITCHYARD_JWT_SECRET: optionalText,
+  SWITCHYARD_JWT_JWKS_URL: optionalText.pipe(z.url().optional()),
+  SWITCHYARD_JWT_ISSUER: z.string().default("switchyard-dev"),
+  SWITCHYARD_JWT_AUDIENCE: z.string().default("switchyard"),
+  SWITCHYARD_REQUIRED_SCOPE: z.string().default("chat"),
+  SWITCHYARD_ALLOW_ANONYMOUS: flag,
+  SWITCHYARD_METRICS_TOKEN: optionalText,
+  SWITCHYARD_PROMPT_HASH_KEY: optionalText,
+  SWITCHYARD_RATE_LIMIT_CAPACITY: intFrom(60, 1),
+  SWITCHYARD_RATE_LIMIT_REFILL_PER_SECOND: z.coerce.number().positive().default(1),
+  SWITCHYARD_CACHE_TTL_SECONDS: intFrom(300),
+  SWITCHYARD_MAX_BODY_BYTES: intFrom(1024 * 1024, 1024),
+  SWITCHYARD_TTFT_BUDGET_MS: intFrom(15_000, 1),
+  SWITCHYARD_IDLE_TIMEOUT_MS: intFrom(30_000, 1),
+  SWITCHYARD_RETRIES: intFrom(1),
+  SWITCHYARD_RETRY_BASE_MS: intFrom(100),
+  SWITCHYARD_RETRY_MAX_MS: intFrom(2_000),
+  SWITCHYARD_BREAKER_FAILURES: intFrom(5, 1),
+  SWITCHYARD_BREAKER_COOLDOWN_MS: intFrom(30_000, 1),
+  SWITCHYARD_ROUTING_POLICY: z.string().default("round-robin"),
+  UPSTASH_REDIS_REST_URL: optionalText,
+  UPSTASH_REDIS_REST_TOKEN: optionalText,
+  DATABASE_URL: optionalText,
+});

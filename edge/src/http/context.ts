@@ -1,0 +1,31 @@
+/** Who is calling, as established by the auth middleware. */
+export interface Principal {
+  kind: "api_key" | "jwt" | "anonymous";
+  /** API key name, JWT `sub`, or "anonymous". Never a raw credential. */
+  id: string;
+  scopes: string[];
+  /** Rate-limit bucket key: `key:<name>`, `sub:<sub>` or `ip:<address>`. */
+  rateLimitKey: string;
+}
+
+export type CacheStatus = "HIT" | "MISS" | "BYPASS";
+
+/** Values middleware hand to later steps through `c.get`/`c.set`. */
+export interface EdgeVariables {
+  requestId: string;
+  principal: Principal;
+  cacheStatus: CacheStatus;
+  /** Set by the cache middleware on a MISS: the proxy calls it once a reply completed cleanly. */
+  cacheWrite: ((entry: import("../middleware/cache/entry").CachedCompletion) => void) | undefined;
+}
+
+export type EdgeHonoEnv = { Variables: EdgeVariables };
+
+/** Response headers that say which model answered and why (also mirrored in bodies). */
+export const SWITCHYARD_HEADERS = {
+  model: "x-switchyard-model",
+  routeReason: "x-switchyard-route-reason",
+  routeConfidence: "x-switchyard-route-confidence",
+  cache: "x-switchyard-cache",
+  requestId: "x-request-id",
+} as const;

@@ -1,0 +1,59 @@
+const encoder = new TextEncoder();
+const HASHED_ENTRY = /^([^:\s]+):([0-9a-fA-F]{64})$/;
+
+/** One accepted API key: a name (used in logs and rate limits) and the SHA-256 of the key. */
+export interface ApiKeyEntry {
+  name: string;
+  sha256: Uint8Array;
+}
+
+/** SHA-256 of a UTF-8 string (WebCrypto: same in workerd and Node). */
+export async function sha256(text: string): Promise<Uint8Array> {
+  return new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(text)));
+}
+
+export const toHex = (bytes: Uint8Array): string => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+
+const fromHex = (hex: string): Uint8Array =>
+  Uint8Array.from(hex.match(/../g) ?? [], (pair) => Number.parseInt(pair, 16));
+
+/**
+ * Parses SWITCHYARD_API_KEYS: comma-separated `name:sha256hex` entries, or raw keys, which are
+ * hashed here and forgotten (named `key-<first 8 hex of the hash>`).
+ *
+ * @example await parseApiKeys("alice:9f86d0...0f00a08, sk-dev-raw-key")
+ */
+export async function parseApiKeys(spec: string): Promise<ApiKeyEntry[]> {
+  const entries: ApiKeyEntry[] = [];
+  for (const item of spec.split(",").map((s) => s.trim()).filter(Boolean)) {
+    const hashed = HASHED_ENTRY.exec(item);
+    if (hashed?.[1] && hashed[2]) {
+      entries.push({ name: hashed[1], sha256: fromHex(hashed[2].toLowerCase()) });
+    } else {
+      const digest = await sha256(item);
+      entries.push({ name: `key-${toHex(digest).slice(0, 8)}`, sha256: digest });
+    }
+  }
+  return entries;
+}
+
+/** Compares two equal-length digests without an early exit. */
+function equalDigests(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= (a[i] ?? 0) ^ (b[i] ?? 0);
+  return diff === 0;
+}
+
+/**
+ * The entry whose hash matches the presented key. Every entry is compared (no early return),
+ * and only hashes are compared, so timing reveals nothing about the stored keys.
+ */
+export async function matchApiKey(entries: ApiKeyEntry[], presented: string): Promise<ApiKeyEntry | undefined> {
+  const digest = await sha256(presented);
+  let found: ApiKeyEntry | undefined;
+  for (const entry of entries) {
+    if (equalDigests(entry.sha256, digest) && !found) found = entry;
+  }
+  return found;
+}

@@ -1,0 +1,65 @@
+import type { Context, MiddlewareHandler } from "hono";
+import { background } from "../../http/background";
+import type { EdgeHonoEnv } from "../../http/context";
+import type { CacheStore } from "../../state/cache-store";
+import { type CachedCompletion, parseCachedCompletion } from "./entry";
+
+export type { CachedCompletion } from "./entry";
+
+type C = Context<EdgeHonoEnv>;
+
+export interface CacheOptions {
+  store: CacheStore;
+  ttlSeconds: number;
+  /** Cache key of the request, or null when it is not cacheable (e.g. invalid: validation answers it). */
+  keyOf: (c: C) => Promise<string | null>;
+  /** Renders a hit in the shape the request asked for (JSON, or replayed as SSE when streaming). */
+  render: (c: C, entry: CachedCompletion) => Response | Promise<Response>;
+  onStoreError?: (error: unknown) => void;
+}
+
+/**
+ * Exact-match response cache. A hit is answered here (`x-switchyard-cache: HIT`); on a miss the
+ * request goes on with `cacheWrite` set, which the proxy calls only for a reply that completed
+ * cleanly (never errors, aborted or truncated streams). `Cache-Control: no-cache` skips the
+ * lookup (the fresh reply still refreshes the entry); `no-store` skips the cache entirely.
+ * Both report BYPASS. A failing store is treated as a miss.
+ *
+ * @example
+ * app.post("/v1/chat/completions", cache({ store, ttlSeconds: 300, keyOf, render }));
+ */
+export function cache(opts: CacheOptions): MiddlewareHandler<EdgeHonoEnv> {
+  return async (c, next) => {
+    const directives = (c.req.header("cache-control") ?? "").toLowerCase();
+    const noStore = directives.includes("no-store");
+    const noCache = noStore || directives.includes("no-cache");
+    const key = opts.ttlSeconds > 0 ? await opts.keyOf(c) : null;
+    if (key === null) {
+      c.set("cacheStatus", "BYPASS");
+      return next();
+    }
+    if (!noCache) {
+      let entry: CachedCompletion | null = null;
+      try {
+        const text = await opts.store.get(key);
+        entry = text === null ? null : parseCachedCompletion(text);
+      } catch (error) {
+        opts.onStoreError?.(error);
+      }
+      if (entry) {
+        c.set("cacheStatus", "HIT");
+        return opts.render(c, entry);
+      }
+    }
+    c.set("cacheStatus", noCache ? "BYPASS" : "MISS");
+    if (!noStore) {
+      c.set("cacheWrite", (entry) => {
+        background(
+          c,
+          opts.store.set(key, JSON.stringify(entry), opts.ttlSeconds).catch((error: unknown) => opts.onStoreError?.(error)),
+        );
+      });
+    }
+    await next();
+  };
+}

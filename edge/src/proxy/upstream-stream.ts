@@ -1,0 +1,130 @@
+import { SseParser } from "./sse";
+
+export interface Usage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+}
+
+/** What one upstream chunk contributes to the reply. */
+export interface CompletionDelta {
+  content: string;
+  finishReason: string | null;
+  usage: Usage | null;
+}
+
+export type UpstreamEvent = { kind: "delta"; delta: CompletionDelta } | { kind: "done" };
+
+export type StreamFailureCode =
+  | "ttft_timeout"
+  | "idle_timeout"
+  | "truncated"
+  | "malformed_chunk"
+  | "upstream_error"
+  | "network_error";
+
+/** A failure of the upstream stream; `code` ends up in the client's error and the request log. */
+export class StreamFailure extends Error {
+  override name = "StreamFailure";
+  constructor(
+    readonly code: StreamFailureCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function parseChunk(data: string): UpstreamEvent {
+  if (data.trim() === "[DONE]") return { kind: "done" };
+  let chunk: unknown;
+  try {
+    chunk = JSON.parse(data);
+  } catch {
+    throw new StreamFailure("malformed_chunk", "The model sent a malformed stream chunk");
+  }
+  if (typeof chunk !== "object" || chunk === null) throw new StreamFailure("malformed_chunk", "The model sent a malformed stream chunk");
+  const c = chunk as {
+    error?: { message?: unknown };
+    choices?: { delta?: { content?: unknown }; finish_reason?: unknown }[];
+    usage?: Partial<Usage> | null;
+  };
+  if (c.error) {
+    const detail = typeof c.error.message === "string" ? `: ${c.error.message}` : "";
+    throw new StreamFailure("upstream_error", `The model reported an error mid-stream${detail}`);
+  }
+  if (c.choices !== undefined && !Array.isArray(c.choices)) throw new StreamFailure("malformed_chunk", "The model sent a malformed stream chunk");
+  const choice = c.choices?.[0];
+  const content = typeof choice?.delta?.content === "string" ? choice.delta.content : "";
+  const finishReason = typeof choice?.finish_reason === "string" ? choice.finish_reason : null;
+  const u = c.usage;
+  const usage =
+    u && typeof u.prompt_tokens === "number" && typeof u.completion_tokens === "number"
+      ? { prompt_tokens: u.prompt_tokens, completion_tokens: u.completion_tokens, total_tokens: u.total_tokens ?? u.prompt_tokens + u.completion_tokens }
+      : null;
+  return { kind: "delta", delta: { content, finishReason, usage } };
+}
+
+/**
+ * Reads an upstream OpenAI-style SSE body one event at a time, each read bounded by a timeout.
+ * Reads happen only when the caller asks (pull), so a slow client slows the upstream read:
+ * that is the backpressure path. A timeout or `cancel` aborts the upstream request.
+ *
+ * @example
+ * const ev = await stream.next(idleTimeoutMs, "idle_timeout"); // null at end of body
+ */
+export class UpstreamStream {
+  private readonly reader: ReadableStreamDefaultReader<Uint8Array>;
+  private readonly parser = new SseParser();
+  private readonly decoder = new TextDecoder();
+  private readonly queue: UpstreamEvent[] = [];
+  private ended = false;
+
+  constructor(
+    body: ReadableStream<Uint8Array>,
+    private readonly controller: AbortController,
+  ) {
+    this.reader = body.getReader();
+  }
+
+  async next(timeoutMs: number, timeoutCode: "ttft_timeout" | "idle_timeout"): Promise<UpstreamEvent | null> {
+    for (;;) {
+      const queued = this.queue.shift();
+      if (queued) return queued;
+      if (this.ended) return null;
+      const chunk = await this.readWithTimeout(timeoutMs, timeoutCode);
+      if (chunk === null) {
+        this.ended = true;
+        // Flush a final event that lacked its blank line.
+        for (const ev of this.parser.push(`${this.decoder.decode()}\n\n`)) this.queue.push(parseChunk(ev.data));
+        continue;
+      }
+      for (const ev of this.parser.push(this.decoder.decode(chunk, { stream: true }))) this.queue.push(parseChunk(ev.data));
+    }
+  }
+
+  /** Stops reading and aborts the upstream request (frees the backend's slot). */
+  cancel(reason = "cancelled"): void {
+    this.ended = true;
+    this.controller.abort(new StreamFailure("network_error", reason));
+    this.reader.cancel(reason).catch(() => {});
+  }
+
+  private async readWithTimeout(ms: number, code: "ttft_timeout" | "idle_timeout"): Promise<Uint8Array | null> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new StreamFailure(code, code === "ttft_timeout" ? "The model did not start answering in time" : "The model stream stalled")), Math.max(0, ms));
+    });
+    try {
+      const { done, value } = await Promise.race([this.reader.read(), timeout]);
+      return done ? null : value;
+    } catch (error) {
+      if (error instanceof StreamFailure) {
+        this.cancel(error.code);
+        throw error;
+      }
+      throw new StreamFailure("network_error", "The connection to the model broke");
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

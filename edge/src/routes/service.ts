@@ -1,0 +1,36 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { ErrorSchema, ModelListSchema } from "./schemas";
+
+export const modelsRoute = createRoute({
+  method: "get",
+  path: "/v1/models",
+  summary: "The models this gateway serves, plus auto",
+  security: [{ bearer: [] }],
+  responses: {
+    200: { description: "Model list", content: { "application/json": { schema: ModelListSchema } } },
+    401: { description: "Missing or invalid credentials", content: { "application/json": { schema: ErrorSchema } } },
+  },
+});
+
+export const healthRoute = createRoute({
+  method: "get",
+  path: "/health",
+  summary: "Liveness (public)",
+  responses: {
+    200: {
+      description: "The gateway is up",
+      content: { "application/json": { schema: z.object({ status: z.literal("ok"), models: z.number().int() }).openapi("Health") } },
+    },
+  },
+});
+
+export const metricsRoute = createRoute({
+  method: "get",
+  path: "/metrics",
+  summary: "Prometheus metrics of this isolate (Bearer SWITCHYARD_METRICS_TOKEN)",
+  security: [{ metricsToken: [] }],
+  responses: {
+    200: { description: "Prometheus text format", content: { "text/plain": { schema: z.string() } } },
+    401: { description: "Missing or invalid metrics token", content: { "application/json": { schema: ErrorSchema } } },
+  },
+});
