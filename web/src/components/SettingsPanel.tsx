@@ -1,3 +1,4 @@
+import { useState } from "react";
 import { type ChatSettings, settingLimits } from "../state/types";
 
 interface SettingsPanelProps {
@@ -10,6 +11,7 @@ const clamp = (value: number, min: number, max: number) => Math.min(max, Math.ma
 /** System prompt and sampling settings for the next request. */
 export function SettingsPanel({ settings, onChange }: SettingsPanelProps) {
   const { temperature, maxTokens } = settingLimits;
+  const [maxTokensDraft, setMaxTokensDraft] = useState(String(settings.maxTokens));
   return (
     <section
       aria-label="Chat settings"
@@ -41,15 +43,19 @@ export function SettingsPanel({ settings, onChange }: SettingsPanelProps) {
         <span className="font-medium">Max tokens</span>
         <input
           type="number"
+          inputMode="numeric"
           min={maxTokens.min}
           max={maxTokens.max}
           step={maxTokens.step}
-          value={settings.maxTokens}
+          value={maxTokensDraft}
           onChange={(event) => {
+            // A draft lets the field be cleared and retyped; only valid numbers reach the settings.
+            setMaxTokensDraft(event.target.value);
             const value = Number.parseInt(event.target.value, 10);
             if (Number.isFinite(value))
               onChange({ ...settings, maxTokens: clamp(value, maxTokens.min, maxTokens.max) });
           }}
+          onBlur={() => setMaxTokensDraft(String(settings.maxTokens))}
           className="w-28 rounded-md border border-zinc-300 bg-white px-2 py-1 dark:border-zinc-700 dark:bg-zinc-950"
         />
       </label>
