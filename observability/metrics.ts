@@ -12,13 +12,15 @@
 export const backendMetrics = {
   /** Histogram: whole request duration, labels model, endpoint, status_class. */
   requestDuration: "switchyard_backend_request_duration_seconds",
-  /** Histogram: time to first token, labels model, endpoint. */
-  timeToFirstToken: "switchyard_backend_ttft_seconds",
-  /** Counter: completion tokens generated, label model. */
-  tokensGenerated: "switchyard_backend_tokens_generated_total",
-  /** Histogram: decode speed of each finished request (tokens/s), label model. */
+  /** Histogram: time to first token (queue wait included), labels model, endpoint. */
+  timeToFirstToken: "switchyard_backend_time_to_first_token_seconds",
+  /** Counter: completion tokens generated, labels model, endpoint. */
+  tokensGenerated: "switchyard_backend_generated_tokens_total",
+  /** Counter: prompt tokens evaluated, labels model, endpoint. */
+  promptTokens: "switchyard_backend_prompt_tokens_total",
+  /** Histogram: decode speed of each finished request (tokens/s), labels model, endpoint. */
   tokensPerSecond: "switchyard_backend_tokens_per_second",
-  /** Counter: failed requests by kind, labels model, kind. */
+  /** Counter: failed requests by kind, labels model, endpoint, kind. */
   errors: "switchyard_backend_errors_total",
   /** Gauge: requests waiting for a free sequence, label model. */
   queueDepth: "switchyard_backend_queue_depth",
@@ -26,6 +28,8 @@ export const backendMetrics = {
   busySlots: "switchyard_backend_busy_slots",
   /** Gauge: sequences configured (parallelism), label model. */
   totalSlots: "switchyard_backend_slots",
+  /** Gauge: 1 when the server accepts generation requests (loaded, not draining), label model. */
+  ready: "switchyard_backend_ready",
 } as const;
 
 /** Series exported by the edge worker (`GET /metrics`, bearer SWITCHYARD_METRICS_TOKEN). */

@@ -382,14 +382,18 @@ export const modelsDashboard = dashboard(
       ],
     },
     {
-      title: "Tokens generated per second",
-      description: "Completion tokens generated per second, all requests together.",
+      title: "Tokens per second",
+      description:
+        "Completion tokens generated and prompt tokens evaluated per second, all requests together.",
       unit: "short",
-      stack: true,
       targets: [
         {
           expr: `sum by (model) (rate(${b.tokensGenerated}{${modelFilter}}[${rate}]))`,
-          legendFormat: "{{model}}",
+          legendFormat: "{{model}} generated",
+        },
+        {
+          expr: `sum by (model) (rate(${b.promptTokens}{${modelFilter}}[${rate}]))`,
+          legendFormat: "{{model}} prompt",
         },
       ],
     },
@@ -452,13 +456,26 @@ export const modelsDashboard = dashboard(
       title: "Backends up",
       description: "Model servers Prometheus can scrape.",
       unit: "none",
-      w: 24,
+      w: 12,
       h: 5,
       thresholds: [
         { color: "red", value: null },
         { color: "green", value: 1 },
       ],
       targets: [{ expr: `up{job="${jobs.backends}"}`, legendFormat: "{{instance}}" }],
+    },
+    {
+      type: "stat",
+      title: "Backends ready",
+      description: "Model loaded and accepting generation requests (0 while loading or draining).",
+      unit: "none",
+      w: 12,
+      h: 5,
+      thresholds: [
+        { color: "red", value: null },
+        { color: "green", value: 1 },
+      ],
+      targets: [{ expr: `max by (model) (${b.ready}{${modelFilter}})`, legendFormat: "{{model}}" }],
     },
   ],
 );
