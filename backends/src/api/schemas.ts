@@ -80,7 +80,10 @@ export function completionSchema(limits: RequestLimits) {
   return z.strictObject({
     ...openAIFields,
     ...generationFields(limits),
-    prompt: z.union([nonBlank("prompt"), z.tuple([nonBlank("prompt")], "batched prompts are not supported: send one prompt string")]),
+    prompt: z.union([z.string(), z.array(z.string())], "prompt must be a string").superRefine((prompt, ctx) => {
+      if (Array.isArray(prompt) && prompt.length !== 1) ctx.addIssue({ code: "custom", message: "batched prompts are not supported: send one prompt string" });
+      else if ((Array.isArray(prompt) ? (prompt[0] ?? "") : prompt).trim().length === 0) ctx.addIssue({ code: "custom", message: "prompt must not be empty" });
+    }),
     echo: z.literal(false, "echo is not supported").nullable().optional(),
     suffix: z.null("suffix is not supported").optional(),
     logprobs: z.null("logprobs are not supported").optional(),

@@ -54,7 +54,7 @@ export function completionsRoute(deps: RouteDeps) {
   return new Hono<AppEnv>().post("/v1/completions", async (c) => {
     const body = await parseJsonBody(c, schema);
     assertServedModel(deps.runtime, body.model);
-    const text = typeof body.prompt === "string" ? body.prompt : body.prompt[0];
+    const text = typeof body.prompt === "string" ? body.prompt : (body.prompt[0] ?? "");
     const prompt = deps.runtime.prepareText(text);
     const maxTokens = deps.runtime.resolveMaxTokens(prompt, body.max_tokens);
     return respondWithGeneration(c, deps.runtime, deps.hashPrompt, {
