@@ -57,14 +57,26 @@ export const GgufSourceSchema = z
     quant: z.string().min(1),
     uri: HfUriSchema,
     file: GgufFileNameSchema,
+    /** Number of parts of a split GGUF (`-00001-of-0000N`); `file` is the first part, which llama.cpp loads. */
+    splitParts: z.number().int().min(2).optional(),
     sha256: Sha256Schema.nullable(),
     sizeBytes: z.number().int().positive().nullable(),
     verifyOnPull: z.enum(["sha256", "record"]),
+    /** Where sha256 and size come from, so a reader can judge them. */
+    provenance: z.string().min(1),
     memory: MemorySchema,
   })
   .refine((s) => (s.sha256 === null) === (s.verifyOnPull === "record"), {
     message: 'verifyOnPull must be "sha256" when sha256 is known and "record" when it is null',
     path: ["verifyOnPull"],
+  })
+  .refine((s) => s.splitParts === undefined || s.sha256 === null, {
+    message: "split GGUFs carry no single sha256: use sha256 null with verifyOnPull record",
+    path: ["sha256"],
+  })
+  .refine((s) => s.uri.endsWith(`/${s.file}`), {
+    message: "file must be the last path segment of uri",
+    path: ["file"],
   });
 export type GgufSource = z.infer<typeof GgufSourceSchema>;
 
