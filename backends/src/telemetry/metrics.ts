@@ -1,4 +1,4 @@
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import { ERROR_KINDS } from "../api/errors.js";
 
 /** Seconds buckets from 5 ms to 2 min: tiny dev models answer in ms, 7B+ models in seconds. */
@@ -26,8 +26,29 @@ export function statusClass(status: number): string {
 export function createBackendMetrics(modelId: string) {
   const registry = new Registry();
   registry.setDefaultLabels({ model: modelId });
-  collectDefaultMetrics({ register: registry, prefix: "switchyard_backend_" });
   const registers = [registry];
+  // prom-client's default metrics include gauges named *_total, which `promtool check metrics` flags;
+  // the process figures that matter for a model server are these.
+  new Gauge({
+    name: "switchyard_backend_process_resident_memory_bytes",
+    help: "Resident set size of the server process (model weights and KV cache included on CPU).",
+    registers,
+    collect() {
+      this.set(process.memoryUsage().rss);
+    },
+  });
+  new Gauge({
+    name: "switchyard_backend_process_cpu_seconds",
+    help: "User plus system CPU time of the server process.",
+    registers,
+    collect() {
+      const usage = process.cpuUsage();
+      this.set((usage.user + usage.system) / 1e6);
+    },
+  });
+  new Gauge({ name: "switchyard_backend_process_start_time_seconds", help: "Process start time, unix seconds.", registers }).set(
+    Math.round(Date.now() / 1000 - process.uptime()),
+  );
   const metrics = {
     registry,
     requestDuration: new Histogram({
