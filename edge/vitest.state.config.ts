@@ -8,6 +8,7 @@ export default defineConfig({
     name: "edge-state",
     root: import.meta.dirname,
     include: ["src/state/**/*.test.ts", "src/log/**/*.test.ts", "../infra/**/*.test.ts"],
+    exclude: ["**/*.workerd.test.ts", "**/node_modules/**"],
     environment: "node",
     testTimeout: 20_000,
   },

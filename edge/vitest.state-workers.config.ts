@@ -1,0 +1,31 @@
+import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
+import { defineConfig } from "vitest/config";
+
+// The Upstash stores and the Postgres request log inside workerd, where production runs, against
+// the real local services (infra/local/services.sh). Their addresses come from this process's
+// environment and reach the tests as bindings; CI=true turns a missing service into a failure.
+const passThrough = [
+  "UPSTASH_REDIS_REST_URL",
+  "UPSTASH_REDIS_REST_TOKEN",
+  "DATABASE_URL",
+  "SWITCHYARD_NEON_WSPROXY",
+  "CI",
+];
+
+export default defineConfig({
+  plugins: [
+    cloudflareTest({
+      miniflare: {
+        compatibilityDate: "2025-09-01",
+        compatibilityFlags: ["nodejs_compat"],
+        bindings: Object.fromEntries(passThrough.map((name) => [name, process.env[name] ?? ""])),
+      },
+    }),
+  ],
+  test: {
+    name: "edge-state-workerd",
+    root: import.meta.dirname,
+    include: ["src/state/**/*.workerd.test.ts", "src/log/**/*.workerd.test.ts"],
+    testTimeout: 20_000,
+  },
+});
