@@ -76,7 +76,8 @@ export class UpstreamStream {
   private readonly reader: ReadableStreamDefaultReader<Uint8Array>;
   private readonly parser = new SseParser();
   private readonly decoder = new TextDecoder();
-  private readonly queue: UpstreamEvent[] = [];
+  /** Raw event data, parsed only when taken, so events before a bad one are still delivered. */
+  private readonly queue: string[] = [];
   private ended = false;
 
   constructor(
@@ -89,16 +90,16 @@ export class UpstreamStream {
   async next(timeoutMs: number, timeoutCode: "ttft_timeout" | "idle_timeout"): Promise<UpstreamEvent | null> {
     for (;;) {
       const queued = this.queue.shift();
-      if (queued) return queued;
+      if (queued !== undefined) return parseChunk(queued);
       if (this.ended) return null;
       const chunk = await this.readWithTimeout(timeoutMs, timeoutCode);
       if (chunk === null) {
         this.ended = true;
         // Flush a final event that lacked its blank line.
-        for (const ev of this.parser.push(`${this.decoder.decode()}\n\n`)) this.queue.push(parseChunk(ev.data));
+        for (const ev of this.parser.push(`${this.decoder.decode()}\n\n`)) this.queue.push(ev.data);
         continue;
       }
-      for (const ev of this.parser.push(this.decoder.decode(chunk, { stream: true }))) this.queue.push(parseChunk(ev.data));
+      for (const ev of this.parser.push(this.decoder.decode(chunk, { stream: true }))) this.queue.push(ev.data);
     }
   }
 

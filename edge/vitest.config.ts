@@ -1,0 +1,24 @@
+import { defineConfig } from "vitest/config";
+
+// Node project of the edge: unit tests beside the code, the fault-injection suite against fake
+// backends, and end-to-end tests through `wrangler dev` to real backends. The workerd project is
+// vitest.workers.config.ts; src/state and src/log tests belong to vitest.state.config.ts.
+export default defineConfig({
+  test: {
+    name: "edge",
+    root: import.meta.dirname,
+    include: [
+      "src/middleware/**/*.test.ts",
+      "src/routing/**/*.test.ts",
+      "src/proxy/**/*.test.ts",
+      "src/config/**/*.test.ts",
+      "src/completion/**/*.test.ts",
+      "test/reliability/**/*.test.ts",
+      "test/node/**/*.test.ts",
+      "test/e2e/**/*.test.ts",
+    ],
+    environment: "node",
+    testTimeout: 20_000,
+    hookTimeout: 120_000,
+  },
+});
