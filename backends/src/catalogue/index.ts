@@ -11,7 +11,7 @@ export { sha256File, verifySha256 } from "./checksum.js";
 export { CREATE_MODELS_TABLE, type ModelRecord, upsertModelRecords } from "./db.js";
 export { type CatalogueFile, type FileState, formatBytes, inspectFile, selectFiles } from "./inventory.js";
 export { findModel, loadCatalogue, parseCatalogue } from "./load.js";
-export { cataloguePath, defaultModelDir, hfUriToUrl, repoRoot } from "./paths.js";
+export { cataloguePath, defaultModelDir, hfEndpoint, hfUriToUrl, repoRoot } from "./paths.js";
 export { manualPlacementHint, type PullResult, pullFile } from "./pull.js";
 export {
   FALLBACK_CONTEXT_LENGTH,

@@ -17,8 +17,17 @@ export function defaultModelDir(env: NodeJS.ProcessEnv = process.env): string {
   return fromEnv ? resolve(fromEnv) : resolve(repoRoot, "../shared/models");
 }
 
+/**
+ * Hugging Face base URL: `SWITCHYARD_HF_ENDPOINT` (a mirror, or an unreachable
+ * address in tests), else https://huggingface.co/.
+ */
+export function hfEndpoint(env: NodeJS.ProcessEnv = process.env): string {
+  const base = env.SWITCHYARD_HF_ENDPOINT?.trim() || "https://huggingface.co/";
+  return base.endsWith("/") ? base : `${base}/`;
+}
+
 /** Browser/curl URL of a `hf:<user>/<repo>/<file>` URI (main branch). */
-export function hfUriToUrl(uri: string): string {
+export function hfUriToUrl(uri: string, env: NodeJS.ProcessEnv = process.env): string {
   const [user, repo, ...file] = uri.slice("hf:".length).split("/");
-  return `https://huggingface.co/${user}/${repo}/resolve/main/${file.join("/")}`;
+  return `${hfEndpoint(env)}${user}/${repo}/resolve/main/${file.join("/")}`;
 }

@@ -2,7 +2,7 @@ import { rm, stat } from "node:fs/promises";
 import { dirname } from "node:path";
 import { sha256File } from "./checksum.js";
 import type { CatalogueFile } from "./inventory.js";
-import { hfUriToUrl } from "./paths.js";
+import { hfEndpoint, hfUriToUrl } from "./paths.js";
 
 /** Outcome of pulling one catalogue file. */
 export type PullResult =
@@ -91,6 +91,7 @@ export async function pullFile(file: CatalogueFile, opts: PullOptions = {}): Pro
         fileName: source.file,
         showCliProgress: opts.showProgress ?? Boolean(process.stderr.isTTY),
         skipExisting: true,
+        endpoints: { huggingFace: hfEndpoint() },
       }),
       timeoutMs,
       "Hugging Face",

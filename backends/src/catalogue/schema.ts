@@ -150,6 +150,8 @@ export const CatalogueSchema = z
   .strictObject({
     $schema: z.string().optional(),
     version: z.literal(1),
+    /** How the per-quant memory figures were estimated. */
+    memoryBasis: z.string().min(1),
     models: z.array(CatalogueModelSchema).min(1),
   })
   .superRefine((catalogue, ctx) => {
