@@ -50,6 +50,37 @@ describe("route info", () => {
     });
   });
 
+  it("reads the edge's switchyard object (fallback_from lists the models that failed first)", () => {
+    const info = {
+      model: "gemma-2-9b-it",
+      route_reason: "round_robin",
+      route_confidence: null,
+      cache: "MISS",
+      request_id: "req-1",
+      attempts: 3,
+      fallback_from: ["qwen2.5-7b-instruct", "llama-3.1-8b-instruct"],
+    };
+    expect(routeFromBody(info)).toEqual({
+      model: "gemma-2-9b-it",
+      reason: "round_robin",
+      confidence: undefined,
+      cache: "MISS",
+      requestId: "req-1",
+      attempts: 3,
+      fallback: {
+        from: "qwen2.5-7b-instruct",
+        to: "gemma-2-9b-it",
+        reason: "tried qwen2.5-7b-instruct → llama-3.1-8b-instruct → gemma-2-9b-it",
+      },
+    });
+    expect(routeFromBody({ ...info, attempts: 1, fallback_from: [] })?.fallback).toBeUndefined();
+    expect(
+      routeFromHeaders(
+        new Headers({ "x-switchyard-model": "none", "x-switchyard-route-confidence": "none" }),
+      ),
+    ).toMatchObject({ model: undefined, confidence: undefined });
+  });
+
   it("reads a nested route object from the body and lets later information win", () => {
     const body = routeFromBody({
       model: "gemma-2-9b-it",

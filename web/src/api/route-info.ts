@@ -68,7 +68,9 @@ export function parseFallback(value: unknown, answeredBy?: string): FallbackInfo
 
 /** Route information from the response headers (available before the first token). */
 export function routeFromHeaders(headers: Headers): RouteInfo {
-  const model = headers.get(routeHeaders.model) ?? undefined;
+  // The edge says "none" when no model answered (e.g. every backend was down).
+  const modelHeader = headers.get(routeHeaders.model);
+  const model = modelHeader && modelHeader !== "none" ? modelHeader : undefined;
   return {
     model,
     reason: headers.get(routeHeaders.reason) ?? undefined,
@@ -84,11 +86,14 @@ export function routeFromBody(value: unknown): RouteInfo | undefined {
   if (!isObject(value)) return undefined;
   const route = isObject(value.route) ? value.route : {};
   const model = firstString(value.model, value.model_id, value.served_model, route.model);
+  // The edge sends `fallback_from`: the models that failed before `model` answered, in order.
+  const failedModels = Array.isArray(value.fallback_from) ? value.fallback_from : undefined;
   const fallbackValue =
     value.fallback ??
     value.fallbacks ??
     value.cascade ??
-    (value.fallback_from ? { from: value.fallback_from } : undefined);
+    (failedModels?.length ? [...failedModels, ...(model ? [model] : [])] : undefined);
+  const attempts = typeof value.attempts === "number" ? value.attempts : undefined;
   return {
     model,
     reason: firstString(value.route_reason, value.reason, route.reason),
@@ -96,6 +101,7 @@ export function routeFromBody(value: unknown): RouteInfo | undefined {
     cache: normaliseCache(value.cache ?? value.cache_status),
     requestId: firstString(value.request_id, value.requestId),
     fallback: parseFallback(fallbackValue, model),
+    attempts,
   };
 }
 

@@ -131,6 +131,16 @@ describe("readChatStream", () => {
     ]);
   });
 
+  it("keeps the route information an in-band error carries", async () => {
+    const text = sse(chunk("x"), {
+      error: { message: "idle timeout", type: "upstream_error", code: "upstream_idle_timeout", param: null },
+      switchyard: { model: "codegemma-7b", route_reason: "explicit", attempts: 1, fallback_from: [] },
+    });
+    const events = await collect(bodyOf(encoder.encode(text), []));
+    expect(events.map((event) => event.type)).toEqual(["delta", "route", "error"]);
+    expect(events[1]).toMatchObject({ route: { model: "codegemma-7b", reason: "explicit" } });
+  });
+
   it("treats a stream that ends without [DONE] as truncated, not finished", async () => {
     const events = await collect(bodyOf(encoder.encode(sse(chunk("cut off"))), []));
     expect(events).toEqual([

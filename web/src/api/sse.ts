@@ -49,8 +49,14 @@ export function eventsFromData(data: string): ChatStreamEvent[] {
     return [{ type: "error", error: streamErrors.malformed }];
   }
   if (!isObject(chunk)) return [{ type: "error", error: streamErrors.malformed }];
-  if (chunk.error !== undefined && chunk.error !== null)
-    return [{ type: "error", error: toError(chunk.error) }];
+  const route = routeFromBody(chunk.switchyard);
+  if (chunk.error !== undefined && chunk.error !== null) {
+    // The error event may say which model failed; keep that, then end with the error.
+    return [
+      ...(route ? [{ type: "route" as const, route }] : []),
+      { type: "error", error: toError(chunk.error) },
+    ];
+  }
 
   const events: ChatStreamEvent[] = [];
   const choices = Array.isArray(chunk.choices) ? chunk.choices : [];
@@ -62,7 +68,6 @@ export function eventsFromData(data: string): ChatStreamEvent[] {
   }
   const usage = toUsage(chunk.usage);
   if (usage) events.push({ type: "usage", usage });
-  const route = routeFromBody(chunk.switchyard);
   if (route) events.push({ type: "route", route });
   return events;
 }

@@ -44,6 +44,8 @@ export interface RouteInfo {
   cache?: CacheStatus | string;
   requestId?: string;
   fallback?: FallbackInfo;
+  /** Upstream attempts the gateway made (retries included); 1 when the first try answered. */
+  attempts?: number;
 }
 
 /** OpenAI-style error body: `{"error": {"message", "type", "code"}}`. */

@@ -113,7 +113,12 @@ describe("chat app", () => {
         choices: [],
         switchyard: {
           model: "gemma-2-9b-it",
-          fallback: { from: "llama-3.1-8b-instruct", to: "gemma-2-9b-it", reason: "circuit open" },
+          route_reason: "round_robin",
+          route_confidence: null,
+          cache: "HIT",
+          request_id: "req-9",
+          attempts: 2,
+          fallback_from: ["llama-3.1-8b-instruct"],
         },
       });
       stream.push("data: [DONE]\n\n");
@@ -122,8 +127,9 @@ describe("chat app", () => {
     expect(within(lastReply()).getByTestId("model-badge")).toHaveTextContent("gemma-2-9b-it");
     expect(within(lastReply()).getByTestId("cache-status")).toHaveTextContent("cache hit");
     expect(within(lastReply()).getByTestId("fallback")).toHaveTextContent(
-      "Fallback: llama-3.1-8b-instruct did not answer, gemma-2-9b-it did (circuit open).",
+      "Fallback: llama-3.1-8b-instruct did not answer, gemma-2-9b-it did (tried llama-3.1-8b-instruct → gemma-2-9b-it).",
     );
+    expect(within(lastReply()).getByTestId("attempts")).toHaveTextContent("attempts 2");
   });
 
   it("shows a rate limit with the time until a retry makes sense", async () => {

@@ -53,6 +53,11 @@ export function ReplyMeta({ message }: { message: AssistantMessage }) {
           value={usage ? `${usage.promptTokens} in · ${usage.completionTokens} out` : undefined}
           testId="token-counts"
         />
+        <Item
+          label="attempts"
+          value={route?.attempts !== undefined && route.attempts > 1 ? String(route.attempts) : undefined}
+          testId="attempts"
+        />
       </div>
       {fallback && (
         <p
