@@ -1,0 +1,110 @@
+#!/usr/bin/env node
+import { parseArgs } from "node:util";
+import { PRODUCTION_ROSTER } from "./data.js";
+
+const USAGE = `router <command> [options]
+
+  train     --data FILE.jsonl --out DIR [--prices FILE.json] [--roster a,b,c] [--quick]
+  evaluate  --router DIR --data FILE.jsonl [--split test|train|all] [--prices FILE.json] [--curve-svg FILE.svg]
+  collect   --prompts FILE.jsonl --out RUNS.jsonl [--backends JSON | --backend id=url ...] [--max-tokens N]
+  label     --runs RUNS.jsonl --out DATA.jsonl [--prices FILE.json] [--judge-url URL --judge-model ID [--rubric FILE]]
+
+The roster defaults to the production roster; when the data does not score all of it, every
+model the data scores is used.`;
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      data: { type: "string" },
+      out: { type: "string" },
+      prices: { type: "string" },
+      roster: { type: "string" },
+      quick: { type: "boolean" },
+      router: { type: "string" },
+      split: { type: "string" },
+      "curve-svg": { type: "string" },
+      prompts: { type: "string" },
+      backends: { type: "string" },
+      backend: { type: "string", multiple: true },
+      "max-tokens": { type: "string" },
+      "api-key": { type: "string" },
+      runs: { type: "string" },
+      "judge-url": { type: "string" },
+      "judge-model": { type: "string" },
+      "judge-key": { type: "string" },
+      rubric: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+    strict: true,
+  });
+  if (!command || values.help || command === "help") {
+    console.error(USAGE);
+    if (!command) process.exitCode = 2;
+    return;
+  }
+  const need = (name: keyof typeof values): string => {
+    const v = values[name];
+    if (typeof v !== "string" || !v) throw new UsageError(`${command}: --${name} is required`);
+    return v;
+  };
+  const roster = values.roster ? values.roster.split(",").map((s) => s.trim()).filter(Boolean) : PRODUCTION_ROSTER;
+
+  switch (command) {
+    case "train": {
+      const { train } = await import("./train.js");
+      train({ data: need("data"), out: need("out"), prices: values.prices, roster, quick: values.quick });
+      return;
+    }
+    case "evaluate": {
+      const { evaluate } = await import("./evaluate.js");
+      const report = await evaluate({
+        router: need("router"),
+        data: need("data"),
+        split: values.split,
+        prices: values.prices,
+        curveSvg: values["curve-svg"],
+      });
+      process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      return;
+    }
+    case "collect": {
+      const { collect, parseBackends } = await import("./collect.js");
+      await collect({
+        prompts: need("prompts"),
+        out: need("out"),
+        backends: parseBackends(values.backends ?? process.env.SWITCHYARD_BACKENDS, values.backend ?? []),
+        maxTokens: values["max-tokens"] ? Number(values["max-tokens"]) : 128,
+        apiKey: values["api-key"] ?? process.env.SWITCHYARD_BACKEND_API_KEY,
+      });
+      return;
+    }
+    case "label": {
+      const { label } = await import("./label.js");
+      await label({
+        runs: need("runs"),
+        out: need("out"),
+        prices: values.prices,
+        judge: values["judge-url"]
+          ? {
+              url: values["judge-url"],
+              model: values["judge-model"] ?? "",
+              apiKey: values["judge-key"] ?? process.env.SWITCHYARD_JUDGE_API_KEY,
+              rubricFile: values.rubric,
+            }
+          : undefined,
+      });
+      return;
+    }
+    default:
+      throw new UsageError(`unknown command "${command}"\n\n${USAGE}`);
+  }
+}
+
+class UsageError extends Error {}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  console.error(`router: ${err instanceof Error ? err.message : String(err)}`);
+  process.exitCode = err instanceof UsageError ? 2 : 1;
+});

@@ -1,0 +1,122 @@
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  estimateTokens,
+  extractFeatures,
+  FEATURE_DIM,
+  FEATURE_SPEC_VERSION,
+} from "../../edge/src/routing/features/index.js";
+import {
+  ASSUMED_OUTPUT_TOKENS,
+  CASCADE_ORDER,
+  loadPrices,
+  loadRows,
+  type Prices,
+  resolveRoster,
+  routingText,
+  rowCosts,
+  sha256File,
+  trainingRows,
+} from "./data.js";
+import { fnv1a } from "../../edge/src/routing/features/index.js";
+import { PARITY_PROMPTS } from "./parity-prompts.js";
+
+export interface TrainOptions {
+  data: string;
+  out: string;
+  prices?: string;
+  roster: readonly string[];
+  /** Quick mode for tests: fewer CV folds and trees. */
+  quick?: boolean;
+  python?: string;
+}
+
+const PYTHON_TRAIN = join(dirname(fileURLToPath(import.meta.url)), "..", "python", "train.py");
+
+/** Writes a features matrix (float32, row-major) computed by the worker's own extractor. */
+function writeMatrix(file: string, texts: string[]): void {
+  const buf = new Float32Array(texts.length * FEATURE_DIM);
+  const row = new Float32Array(FEATURE_DIM);
+  texts.forEach((t, i) => {
+    extractFeatures(t, row);
+    buf.set(row, i * FEATURE_DIM);
+  });
+  writeFileSync(file, Buffer.from(buf.buffer));
+}
+
+/**
+ * `router train`: features in TypeScript, fitting/selection/export in Python (lightgbm, onnxmltools).
+ * Writes DIR/router.onnx, DIR/router.meta.json, DIR/parity.json.
+ */
+export function train(opts: TrainOptions): void {
+  const all = loadRows(opts.data);
+  const rows = trainingRows(all);
+  const { models, matched } = resolveRoster(rows, opts.roster);
+  if (models.length < 2) throw new Error("need at least two models scored on every row");
+  const prices = loadPrices(opts.data, opts.prices);
+  const texts = rows.map(routingText);
+  const costs = rows.map((r, i) => rowCosts(r, models, prices, texts[i]!));
+  const effectivePrices = prices ? pick(prices, models) : pricesFromCosts(models, costs, texts);
+
+  const work = mkdtempSync(join(tmpdir(), "router-train-"));
+  try {
+    writeMatrix(join(work, "X.f32"), texts);
+    writeMatrix(join(work, "parity.f32"), PARITY_PROMPTS);
+    const dataset = {
+      models,
+      roster_matched: matched,
+      dim: FEATURE_DIM,
+      spec_version: FEATURE_SPEC_VERSION,
+      data_sha256: sha256File(opts.data),
+      data_file: opts.data,
+      prices: effectivePrices,
+      assumed_output_tokens: ASSUMED_OUTPUT_TOKENS,
+      cascade: [...CASCADE_ORDER.filter((m) => models.includes(m)), ...models.filter((m) => !CASCADE_ORDER.includes(m as never))],
+      rows: rows.map((r, i) => ({
+        scores: models.map((m) => r.scores[m]!),
+        costs: costs[i],
+        task: r.task ?? "unknown",
+        // Duplicate prompts share a group so CV never sees the same prompt on both sides.
+        group: fnv1a(r.prompt),
+      })),
+      parity: PARITY_PROMPTS.map((p) => ({ prompt: p, tokens: estimateTokens(p) })),
+    };
+    writeFileSync(join(work, "dataset.json"), JSON.stringify(dataset));
+    mkdirSync(opts.out, { recursive: true });
+    const python = opts.python ?? process.env.PYTHON ?? "python3";
+    const args = [PYTHON_TRAIN, "--work", work, "--out", resolve(opts.out), ...(opts.quick ? ["--quick"] : [])];
+    const res = spawnSync(python, args, { stdio: ["ignore", "inherit", "inherit"] });
+    if (res.error) throw new Error(`cannot run ${python}: ${res.error.message}`);
+    if (res.status !== 0) throw new Error(`python training failed (exit ${res.status})`);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+function pick(prices: Prices, models: string[]): Prices {
+  const out: Prices = {};
+  for (const m of models) {
+    const p = prices[m];
+    if (!p) throw new Error(`prices file has no entry for ${m}`);
+    out[m] = { input_usd_per_mtok: p.input_usd_per_mtok, output_usd_per_mtok: p.output_usd_per_mtok };
+  }
+  return out;
+}
+
+/**
+ * Data with per-prompt costs and no price list: one flat per-token price per model such that the
+ * mean request (mean prompt tokens + assumed output) costs what it cost on average in the data.
+ */
+function pricesFromCosts(models: string[], costs: number[][], texts: string[]): Prices {
+  const meanTokens = texts.reduce((a, t) => a + estimateTokens(t), 0) / texts.length + ASSUMED_OUTPUT_TOKENS;
+  const out: Prices = {};
+  models.forEach((m, j) => {
+    const mean = costs.reduce((a, c) => a + c[j]!, 0) / costs.length;
+    const perM = (mean / meanTokens) * 1e6;
+    out[m] = { input_usd_per_mtok: perM, output_usd_per_mtok: perM };
+  });
+  return out;
+}

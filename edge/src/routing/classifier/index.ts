@@ -1,0 +1,5 @@
+/** The learned routing policy (LightGBM exported to ONNX, run with onnxruntime-web). */
+export { type ClassifierPolicyOptions, createClassifierPolicy, DEFAULT_CASCADE, type LoadedRouter } from "./policy.js";
+export { calibrate, cascadeFrom, chooseModelIndex, requestCosts } from "./decide.js";
+export type { RouterMeta } from "./meta.js";
+export { createOrtRouterSession, type OrtLike, type RouterSession } from "./session.js";
