@@ -63,8 +63,14 @@ describe("models.json", () => {
     const catalogue = loadCatalogue();
     const stories = catalogue.models.find((m) => m.id === "stories260k");
     const tiny = catalogue.models.find((m) => m.id === "llama-2-tiny-random");
-    expect(stories?.kind === "dev" && stories.sources.f32).toMatchObject({ sha256: STORIES_SHA, sizeBytes: 1_185_376 });
-    expect(tiny?.kind === "dev" && tiny.sources.f16).toMatchObject({ sha256: TINY_RANDOM_SHA, sizeBytes: 1_750_560 });
+    expect(stories?.kind === "dev" && stories.sources.f32).toMatchObject({
+      sha256: STORIES_SHA,
+      sizeBytes: 1_185_376,
+    });
+    expect(tiny?.kind === "dev" && tiny.sources.f16).toMatchObject({
+      sha256: TINY_RANDOM_SHA,
+      sizeBytes: 1_750_560,
+    });
     expect(await sha256File(join(sharedModels, "stories260K.gguf"))).toBe(STORIES_SHA);
     expect(await sha256File(join(sharedModels, "llama-2-tiny-random.gguf"))).toBe(TINY_RANDOM_SHA);
   });
