@@ -12,6 +12,8 @@ import { auth, createJwtVerifier, parseApiKeys } from "./middleware/auth";
 import { cache } from "./middleware/cache";
 import { rateLimit } from "./middleware/rate-limit";
 import { requestId } from "./middleware/request-id";
+import { httpMetrics } from "./metrics/http-metrics";
+import { aggregatorNamespace, createMetricsPublisher } from "./metrics/publisher";
 import { createEdgeMetrics } from "./metrics/registry";
 import { CircuitBreaker } from "./proxy/breaker";
 import { AUTO_MODEL, createRoutingPolicy } from "./routing";
@@ -29,6 +31,8 @@ import { healthRoute, metricsRoute, modelsRoute } from "./routes/service";
  */
 export function createApp(config: EdgeConfig, deps: EdgeDependencies) {
   const metrics = createEdgeMetrics();
+  // Totals across isolates: increments go to the metrics Durable Object (see metrics/publisher.ts).
+  const metricsPublisher = createMetricsPublisher({ registry: metrics.registry });
   const breakers = new Map<string, CircuitBreaker>();
   const breakerFor = (modelId: string) => {
     let breaker = breakers.get(modelId);
@@ -63,6 +67,7 @@ export function createApp(config: EdgeConfig, deps: EdgeDependencies) {
   app.onError(renderError);
   app.notFound(() => new ApiError(404, "not_found", "No such route").getResponse());
   app.use("*", requestId());
+  app.use("*", httpMetrics({ metrics, modelIds: config.roster.map((m) => m.id), publisher: metricsPublisher }));
 
   const authenticate = auth({
     apiKeys: parseApiKeys(config.auth.apiKeys),
@@ -100,7 +105,9 @@ export function createApp(config: EdgeConfig, deps: EdgeDependencies) {
         headers: { "www-authenticate": 'Bearer realm="switchyard-metrics"' },
       });
     }
-    return c.text(metrics.registry.render(), 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
+    const aggregator = aggregatorNamespace(c.env);
+    const text = aggregator ? await metricsPublisher.scrape(aggregator) : metrics.registry.render();
+    return c.text(text, 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
   });
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", description: "API key or JWT" });

@@ -3,6 +3,9 @@ import { createApp } from "./app";
 import { type EdgeEnv, loadEdgeConfig } from "./config";
 import { createEdgeDependencies } from "./config/dependencies";
 
+/** The Durable Object that adds up metrics across isolates (binding in wrangler.toml). */
+export { MetricsAggregator } from "./metrics/aggregator-object";
+
 type App = ReturnType<typeof createApp>;
 let cached: { env: EdgeEnv; app: App } | undefined;
 

@@ -6,6 +6,8 @@ import { ApiError } from "../http/errors";
 import { hmacPromptHash } from "../log/prompt-hash";
 import type { RequestLogSink, RequestRecord } from "../log/request-record";
 import type { CachedCompletion } from "../middleware/cache/entry";
+import { recordCircuitStates, trackAttempts } from "../metrics/attempts";
+import { noteUpstreamTtft } from "../metrics/http-metrics";
 import type { EdgeMetrics } from "../metrics/registry";
 import { ClientGone } from "../proxy/attempt";
 import type { CircuitBreaker } from "../proxy/breaker";
@@ -133,7 +135,7 @@ export async function runCompletion(c: C, req: CompletionRequest, deps: Completi
       breakerFor: deps.breakerFor,
       body: upstreamBody(req),
       signal: c.req.raw.signal,
-      onAttempt: (model, outcome) => deps.metrics.upstreamAttempts.inc({ model, outcome }),
+      onAttempt: trackAttempts(deps.metrics),
       fetch: deps.fetch,
     });
   } catch (error) {
@@ -141,7 +143,7 @@ export async function runCompletion(c: C, req: CompletionRequest, deps: Completi
     recordRequest(c, deps, req, started, route, { status: 499, outcome: "aborted", errorCode: "client_closed_request", modelId: null, ttftMs: null, promptTokens: null, completionTokens: null, attempts: 0, fallbackFrom: [] });
     return new Response(null, { status: 499 });
   }
-  for (const m of deps.config.roster) deps.metrics.breakerState.set({ model: m.id }, deps.breakerFor(m.id).state === "closed" ? 0 : 1);
+  recordCircuitStates(deps.metrics, deps.config.roster.map((m) => m.id), deps.breakerFor);
 
   if (result.kind !== "started") {
     const meta = metaFor(c, null, decision, result.attempts, result.fallbackFrom);
@@ -156,6 +158,7 @@ export async function runCompletion(c: C, req: CompletionRequest, deps: Completi
     });
   }
 
+  noteUpstreamTtft(c.req.raw, result.started.ttftMs);
   const meta = metaFor(c, result.modelId, decision, result.attempts, result.fallbackFrom);
   const format = replyFormats[req.endpoint];
   const cacheWrite = c.get("cacheWrite");

@@ -1,76 +1,140 @@
+import { renderFamilies } from "./exposition";
+import type { MetricFamily, MetricsDelta, SeriesValue } from "./snapshot";
+
 type Labels = Record<string, string>;
 
-const escapeLabel = (v: string) => v.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/"/g, '\\"');
-const labelText = (labels: Labels) => {
-  const parts = Object.entries(labels).map(([k, v]) => `${k}="${escapeLabel(v)}"`);
-  return parts.length ? `{${parts.join(",")}}` : "";
-};
+/** Stable series key: labels sorted by name, so {a,b} and {b,a} are one series. */
+export const seriesKey = (labels: Labels) =>
+  JSON.stringify(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 
-interface Metric {
-  render(): string[];
+interface Series {
+  labels: Labels;
+  value: number;
+  counts: number[];
+  sum: number;
+  count: number;
+}
+
+interface Family extends Omit<MetricFamily, "series"> {
+  series: Map<string, Series>;
+  /** Values already handed out by takeDelta (counters and histograms push increments). */
+  flushed: Map<string, Series>;
+}
+
+function emptySeries(labels: Labels, buckets: number[]): Series {
+  return { labels, value: 0, counts: buckets.map(() => 0), sum: 0, count: 0 };
 }
 
 /**
  * A minimal Prometheus registry (counters, gauges, histograms) rendered in the text format.
- * Per isolate: each Workers isolate has its own numbers (a cross-isolate design comes later).
- * Keep label values bounded (route, model id, status), never user ids or raw paths.
+ * Per isolate: each Workers isolate has its own numbers, so the edge pushes increments
+ * (`takeDelta`) to one Durable Object that adds them up across isolates and serves the totals
+ * (see ./aggregator-object.ts and docs/observability.md). Keep label values bounded (route
+ * pattern, model id, status class), never user ids or raw paths.
  *
  * @example
  * const requests = registry.counter("switchyard_requests_total", "Requests by route and status");
  * requests.inc({ route: "/v1/chat/completions", status: "200" });
  */
 export class MetricsRegistry {
-  private readonly metrics: Metric[] = [];
+  private readonly families: Family[] = [];
+
+  private family(name: string, type: MetricFamily["type"], help: string, buckets: number[] = []): Family {
+    const family: Family = { name, type, help, buckets, series: new Map(), flushed: new Map() };
+    this.families.push(family);
+    return family;
+  }
+
+  private seriesOf(family: Family, labels: Labels): Series {
+    const key = seriesKey(labels);
+    let series = family.series.get(key);
+    if (!series) {
+      series = emptySeries({ ...labels }, family.buckets);
+      family.series.set(key, series);
+    }
+    return series;
+  }
 
   counter(name: string, help: string) {
-    const values = new Map<string, number>();
-    this.metrics.push({
-      render: () => [`# HELP ${name} ${help}`, `# TYPE ${name} counter`, ...[...values].map(([l, v]) => `${name}${l} ${v}`)],
-    });
-    return { inc: (labels: Labels = {}, by = 1) => values.set(labelText(labels), (values.get(labelText(labels)) ?? 0) + by) };
-  }
-
-  gauge(name: string, help: string) {
-    const values = new Map<string, number>();
-    this.metrics.push({
-      render: () => [`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, ...[...values].map(([l, v]) => `${name}${l} ${v}`)],
-    });
-    return { set: (labels: Labels, value: number) => values.set(labelText(labels), value) };
-  }
-
-  histogram(name: string, help: string, buckets: number[]) {
-    const series = new Map<string, { labels: Labels; counts: number[]; sum: number; count: number }>();
-    this.metrics.push({
-      render: () => {
-        const lines = [`# HELP ${name} ${help}`, `# TYPE ${name} histogram`];
-        for (const s of series.values()) {
-          buckets.forEach((le, i) => lines.push(`${name}_bucket${labelText({ ...s.labels, le: String(le) })} ${s.counts[i]}`));
-          lines.push(`${name}_bucket${labelText({ ...s.labels, le: "+Inf" })} ${s.count}`);
-          lines.push(`${name}_sum${labelText(s.labels)} ${s.sum}`, `${name}_count${labelText(s.labels)} ${s.count}`);
-        }
-        return lines;
-      },
-    });
+    const family = this.family(name, "counter", help);
     return {
-      observe: (labels: Labels, value: number) => {
-        const key = labelText(labels);
-        let s = series.get(key);
-        if (!s) {
-          s = { labels, counts: buckets.map(() => 0), sum: 0, count: 0 };
-          series.set(key, s);
-        }
-        buckets.forEach((le, i) => {
-          if (value <= le && s) s.counts[i] = (s.counts[i] ?? 0) + 1;
-        });
-        s.sum += value;
-        s.count += 1;
+      inc: (labels: Labels = {}, by = 1) => {
+        this.seriesOf(family, labels).value += by;
       },
     };
   }
 
-  render(): string {
-    return `${this.metrics.flatMap((m) => m.render()).join("\n")}\n`;
+  gauge(name: string, help: string) {
+    const family = this.family(name, "gauge", help);
+    return {
+      set: (labels: Labels, value: number) => {
+        this.seriesOf(family, labels).value = value;
+      },
+    };
   }
+
+  histogram(name: string, help: string, buckets: number[]) {
+    const family = this.family(name, "histogram", help, buckets);
+    return {
+      observe: (labels: Labels, value: number) => {
+        const series = this.seriesOf(family, labels);
+        buckets.forEach((le, i) => {
+          if (value <= le) series.counts[i] = (series.counts[i] ?? 0) + 1;
+        });
+        series.sum += value;
+        series.count += 1;
+      },
+    };
+  }
+
+  /** This isolate's totals as plain data. */
+  snapshot(): MetricFamily[] {
+    return this.families.map((f) => ({
+      name: f.name,
+      type: f.type,
+      help: f.help,
+      buckets: f.buckets,
+      series: [...f.series.values()].map(toValue),
+    }));
+  }
+
+  /**
+   * What changed since the last call: increments of counters and histograms (zero series left
+   * out), current values of gauges. Pushing every delta exactly once gives exact totals.
+   */
+  takeDelta(): MetricsDelta {
+    const families: MetricFamily[] = [];
+    for (const f of this.families) {
+      const series: SeriesValue[] = [];
+      for (const [key, now] of f.series) {
+        if (f.type === "gauge") {
+          series.push(toValue(now));
+          continue;
+        }
+        const before = f.flushed.get(key) ?? emptySeries(now.labels, f.buckets);
+        if (now.value === before.value && now.count === before.count) continue;
+        series.push({
+          labels: now.labels,
+          value: now.value - before.value,
+          counts: now.counts.map((c, i) => c - (before.counts[i] ?? 0)),
+          sum: now.sum - before.sum,
+          count: now.count - before.count,
+        });
+        f.flushed.set(key, { ...now, counts: [...now.counts] });
+      }
+      if (series.length > 0)
+        families.push({ name: f.name, type: f.type, help: f.help, buckets: f.buckets, series });
+    }
+    return { families };
+  }
+
+  render(): string {
+    return renderFamilies(this.snapshot());
+  }
+}
+
+function toValue(s: Series): SeriesValue {
+  return { labels: s.labels, value: s.value, counts: [...s.counts], sum: s.sum, count: s.count };
 }
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -79,13 +143,72 @@ const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
 export function createEdgeMetrics(registry = new MetricsRegistry()) {
   return {
     registry,
-    requests: registry.counter("switchyard_requests_total", "Requests by route, model, status, outcome and cache result"),
-    latency: registry.histogram("switchyard_request_duration_seconds", "Time to the last byte", LATENCY_BUCKETS),
-    ttft: registry.histogram("switchyard_ttft_seconds", "Time to the first token through the edge", LATENCY_BUCKETS),
-    upstreamAttempts: registry.counter("switchyard_upstream_attempts_total", "Upstream attempts by model and outcome"),
-    breakerState: registry.gauge("switchyard_breaker_open", "1 when the model's circuit is open or half-open"),
-    logWriteFailures: registry.counter("switchyard_log_write_failures_total", "Request records that could not be written"),
-    stateErrors: registry.counter("switchyard_state_errors_total", "Rate-limit or cache store failures (request let through)"),
+    requests: registry.counter(
+      "switchyard_requests_total",
+      "Requests by route, model, status, outcome and cache result",
+    ),
+    latency: registry.histogram(
+      "switchyard_request_duration_seconds",
+      "Time to the last byte",
+      LATENCY_BUCKETS,
+    ),
+    ttft: registry.histogram(
+      "switchyard_ttft_seconds",
+      "Time to the first token through the edge",
+      LATENCY_BUCKETS,
+    ),
+    upstreamAttempts: registry.counter(
+      "switchyard_upstream_attempts_total",
+      "Upstream attempts by model and outcome",
+    ),
+    breakerState: registry.gauge(
+      "switchyard_breaker_open",
+      "1 when the model's circuit is open or half-open",
+    ),
+    logWriteFailures: registry.counter(
+      "switchyard_log_write_failures_total",
+      "Request records that could not be written",
+    ),
+    stateErrors: registry.counter(
+      "switchyard_state_errors_total",
+      "Rate-limit or cache store failures (request let through)",
+    ),
+    // Observability (issue 5): every HTTP request, cache results, rate limits, routing, fallbacks,
+    // retries, circuit state and the latency the edge itself adds. Fed by ./http-metrics.ts,
+    // ./attempts.ts and the completion pipeline.
+    httpRequests: registry.counter(
+      "switchyard_http_requests_total",
+      "Every edge response by route pattern, status class and answering model",
+    ),
+    edgeAddedLatency: registry.histogram(
+      "switchyard_edge_added_latency_seconds",
+      "Time to response headers minus the backend's time to first token (all of it when no backend answered)",
+      LATENCY_BUCKETS,
+    ),
+    cacheLookups: registry.counter(
+      "switchyard_cache_lookups_total",
+      "Response cache lookups by result (hit, miss, bypass)",
+    ),
+    rateLimited: registry.counter(
+      "switchyard_rate_limited_total",
+      "Requests refused with 429 by the token buckets, by route",
+    ),
+    routeDecisions: registry.counter(
+      "switchyard_route_decisions_total",
+      "Routing decisions by chosen model and reason",
+    ),
+    fallbacks: registry.counter(
+      "switchyard_fallbacks_total",
+      "Cascades from one model to the next, by from_model and to_model",
+    ),
+    retries: registry.counter(
+      "switchyard_retries_total",
+      "Upstream retries of the same model before its first token",
+    ),
+    circuitState: registry.gauge(
+      "switchyard_circuit_state",
+      "Circuit breaker per backend: 0 closed, 1 half-open, 2 open",
+    ),
   };
 }
 export type EdgeMetrics = ReturnType<typeof createEdgeMetrics>;

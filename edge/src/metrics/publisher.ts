@@ -1,0 +1,98 @@
+import type { Context } from "hono";
+import type { MetricsRegistry } from "./registry";
+import type { MetricsDelta } from "./snapshot";
+
+/** The Durable Object namespace binding (wrangler.toml: SWITCHYARD_METRICS_AGGREGATOR). */
+export interface MetricsAggregatorNamespace {
+  idFromName(name: string): unknown;
+  get(id: never): { fetch(input: string, init?: RequestInit): Promise<Response> };
+}
+
+/** The single aggregator instance every isolate reports to. */
+export const AGGREGATOR_NAME = "global";
+export const AGGREGATOR_BINDING = "SWITCHYARD_METRICS_AGGREGATOR";
+
+export interface MetricsPublisher {
+  /** After a response: push this isolate's increments within `flushDelayMs` (one push per window). */
+  schedule(c: Context): void;
+  /** Pushes what is pending now, then returns the totals across isolates (Prometheus text). */
+  scrape(namespace: MetricsAggregatorNamespace): Promise<string>;
+}
+
+export interface MetricsPublisherOptions {
+  registry: MetricsRegistry;
+  /** Identifies this isolate to the aggregator (its gauges are kept per isolate). */
+  isolateId?: string;
+  flushDelayMs?: number;
+  /** Deltas kept for a retry when the aggregator cannot be reached (oldest dropped beyond this). */
+  maxUnsent?: number;
+}
+
+export function aggregatorNamespace(env: unknown): MetricsAggregatorNamespace | undefined {
+  const binding = (env as Record<string, unknown> | undefined)?.[AGGREGATOR_BINDING];
+  return binding && typeof (binding as MetricsAggregatorNamespace).idFromName === "function"
+    ? (binding as MetricsAggregatorNamespace)
+    : undefined;
+}
+
+/**
+ * Cross-isolate metrics: each isolate keeps its own registry and pushes increments (never
+ * totals) to one Durable Object, at most once per `flushDelayMs`, from `waitUntil` so no
+ * response waits. The Durable Object adds them up and answers /metrics with the totals.
+ * Without the binding (Node tests) nothing is pushed and /metrics shows the local registry.
+ *
+ * @example
+ * const publisher = createMetricsPublisher({ registry: metrics.registry });
+ * app.use("*", httpMetrics({ metrics, modelIds, publisher }));
+ */
+export function createMetricsPublisher(options: MetricsPublisherOptions): MetricsPublisher {
+  const { registry, flushDelayMs = 1000, maxUnsent = 60 } = options;
+  const isolateId = options.isolateId ?? crypto.randomUUID();
+  const unsent: MetricsDelta[] = [];
+  let pending: Promise<void> | undefined;
+
+  const stub = (namespace: MetricsAggregatorNamespace) =>
+    namespace.get(namespace.idFromName(AGGREGATOR_NAME) as never);
+
+  async function flush(namespace: MetricsAggregatorNamespace): Promise<void> {
+    const delta = registry.takeDelta();
+    if (delta.families.length > 0) unsent.push(delta);
+    while (unsent.length > maxUnsent) unsent.shift();
+    while (unsent.length > 0) {
+      const next = unsent[0] as MetricsDelta;
+      const res = await stub(namespace).fetch("https://metrics-aggregator/push", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ isolate: isolateId, delta: next }),
+      });
+      if (!res.ok) throw new Error(`metrics aggregator answered ${res.status}`);
+      unsent.shift();
+    }
+  }
+
+  return {
+    schedule(c) {
+      const namespace = aggregatorNamespace(c.env);
+      if (!namespace || pending) return;
+      pending = new Promise<void>((resolve) => setTimeout(resolve, flushDelayMs))
+        .then(() => flush(namespace))
+        .catch((error: unknown) =>
+          console.error(JSON.stringify({ msg: "metrics push failed", error: String(error) })),
+        )
+        .finally(() => {
+          pending = undefined;
+        });
+      try {
+        c.executionCtx.waitUntil(pending);
+      } catch {
+        // No ExecutionContext (app.request in Node tests): the timer runs on its own.
+      }
+    },
+    async scrape(namespace) {
+      await flush(namespace);
+      const res = await stub(namespace).fetch("https://metrics-aggregator/metrics");
+      if (!res.ok) throw new Error(`metrics aggregator answered ${res.status}`);
+      return res.text();
+    },
+  };
+}
