@@ -32,24 +32,41 @@ export const backendMetrics = {
   ready: "switchyard_backend_ready",
 } as const;
 
-/** Series exported by the edge worker (`GET /metrics`, bearer SWITCHYARD_METRICS_TOKEN). */
+/**
+ * Series exported by the edge worker (`GET /metrics`, bearer SWITCHYARD_METRICS_TOKEN), as
+ * totals across all isolates (edge/src/metrics/: isolates push increments to a Durable Object).
+ */
 export const edgeMetrics = {
-  /** Counter: requests by route pattern, status class and answering model. */
-  requests: "switchyard_edge_requests_total",
-  /** Histogram: time the edge itself adds (total minus upstream time), label route. */
+  /** Counter: every edge response by route pattern, status_class and answering model ("none"). */
+  requests: "switchyard_http_requests_total",
+  /** Counter: completions by route (chat.completions, generate), model, status, outcome, cache. */
+  completions: "switchyard_requests_total",
+  /** Histogram: completion time to the last byte through the edge, label route. */
+  completionDuration: "switchyard_request_duration_seconds",
+  /** Histogram: time to first token through the edge, label route. */
+  timeToFirstToken: "switchyard_ttft_seconds",
+  /** Histogram: time to response headers minus the backend's own TTFT, label route. */
   addedLatency: "switchyard_edge_added_latency_seconds",
   /** Counter: cache lookups by result (hit, miss, bypass). */
-  cacheLookups: "switchyard_edge_cache_lookups_total",
-  /** Counter: requests answered 429 by the rate limiter. */
-  rateLimited: "switchyard_edge_rate_limited_total",
+  cacheLookups: "switchyard_cache_lookups_total",
+  /** Counter: requests answered 429 by the rate limiter, label route. */
+  rateLimited: "switchyard_rate_limited_total",
   /** Counter: routing decisions by model and reason. */
-  routeDecisions: "switchyard_edge_route_decisions_total",
-  /** Counter: cascades to a larger model, labels from_model, to_model. */
-  fallbacks: "switchyard_edge_fallbacks_total",
-  /** Counter: upstream retries, label model. */
-  retries: "switchyard_edge_retries_total",
-  /** Gauge: circuit state per backend, label model (0 closed, 1 half-open, 2 open). */
-  circuitState: "switchyard_edge_circuit_state",
+  routeDecisions: "switchyard_route_decisions_total",
+  /** Counter: cascades to the next model, labels from_model, to_model. */
+  fallbacks: "switchyard_fallbacks_total",
+  /** Counter: upstream retries of the same model, label model. */
+  retries: "switchyard_retries_total",
+  /** Counter: upstream attempts by model and outcome (started, breaker_open, upstream_503, ...). */
+  upstreamAttempts: "switchyard_upstream_attempts_total",
+  /** Gauge: circuit state per backend, label model (0 closed, 1 half-open, 2 open; max over isolates). */
+  circuitState: "switchyard_circuit_state",
+  /** Gauge: 1 when the model's circuit is not closed (older form of circuitState). */
+  breakerOpen: "switchyard_breaker_open",
+  /** Counter: request records the log could not write (database outage). */
+  logWriteFailures: "switchyard_log_write_failures_total",
+  /** Counter: rate-limit or cache store failures (requests let through). */
+  stateErrors: "switchyard_state_errors_total",
 } as const;
 
 /** Prometheus job names in observability/prometheus/prometheus.yml. */

@@ -337,6 +337,28 @@ export const edgeDashboard = dashboard(
       ],
     },
     {
+      title: "Upstream attempts by outcome",
+      description: "Every attempt the proxy made: started, breaker_open, upstream_503, ttft_timeout, ...",
+      unit: "ops",
+      stack: true,
+      targets: [
+        {
+          expr: `sum by (model, outcome) (rate(${e.upstreamAttempts}[${rate}]))`,
+          legendFormat: "{{model}} {{outcome}}",
+        },
+      ],
+    },
+    {
+      title: "State store and request-log failures",
+      description:
+        "Redis/Upstash failures (requests let through) and request records that could not be written.",
+      unit: "ops",
+      targets: [
+        { expr: `sum(rate(${e.stateErrors}[${rate}]))`, legendFormat: "state store errors" },
+        { expr: `sum(rate(${e.logWriteFailures}[${rate}]))`, legendFormat: "log write failures" },
+      ],
+    },
+    {
       type: "state-timeline",
       title: "Circuit breaker state",
       description: "Per backend: closed (green), half-open (yellow), open (red).",
@@ -351,10 +373,19 @@ export const edgeDashboard = dashboard(
       targets: [{ expr: `max by (model) (${e.circuitState})`, legendFormat: "{{model}}" }],
     },
     {
-      title: "Edge-added latency",
-      description: "Time the edge adds on top of the backend (auth, rate limit, cache, routing, proxying).",
+      title: "Time to first token through the edge",
+      description: "p50/p95/p99 of the time to first token as the client sees it (completions).",
       unit: "s",
-      w: 24,
+      targets: [0.5, 0.95, 0.99].map((q) => ({
+        expr: `histogram_quantile(${q}, sum by (le) (rate(${e.timeToFirstToken}_bucket[${rate}])))`,
+        legendFormat: `p${Math.round(q * 100)}`,
+      })),
+    },
+    {
+      title: "Edge-added latency",
+      description:
+        "Time to response headers minus the answering backend's own time to first token (auth, rate limit, cache, routing, retries).",
+      unit: "s",
       targets: [0.5, 0.95, 0.99].map((q) => ({
         expr: `histogram_quantile(${q}, sum by (le) (rate(${e.addedLatency}_bucket[${rate}])))`,
         legendFormat: `p${Math.round(q * 100)}`,
