@@ -21,6 +21,9 @@ case "${1:-}" in
     PORT="${2:?port}"; export BENCH_BACKEND_URL="${3:?backend base url, e.g. http://127.0.0.1:8082/v1}"
     export BENCH_MODEL_ID="${4:?model id}"
     # Quiet, no telemetry, no DB: the proxy only forwards (like the other gateways under test).
+    # The proxy refuses to start without a master key; the bench passes a generated one.
+    export LITELLM_MASTER_KEY="${LITELLM_MASTER_KEY:-sk-bench-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')}"
+    export BENCH_BACKEND_API_KEY="${BENCH_BACKEND_API_KEY:-unused}"
     export LITELLM_LOG=ERROR LITELLM_TELEMETRY=False DISABLE_SCHEMA_UPDATE=True
     exec "$VENV/bin/litellm" --config "$HERE/litellm.yaml" --host 127.0.0.1 --port "$PORT" --num_workers 1
     ;;

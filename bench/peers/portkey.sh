@@ -16,7 +16,7 @@ case "${1:-}" in
     [ -f "$SERVER" ]
     ;;
   start)
-    exec node "$SERVER" "--port=${2:?port}" --headless
+    exec node --import "$HERE/portkey-preload.mjs" "$SERVER" "--port=${2:?port}" --headless
     ;;
   *)
     echo "usage: $0 install | installed | start PORT" >&2; exit 2

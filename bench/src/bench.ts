@@ -110,7 +110,7 @@ export function gatewayTargets(stack: Stack, mainModel: string): Target[] {
       headers: { "x-portkey-provider": "openai", "x-portkey-custom-host": `${backend.url}/v1`, authorization: "Bearer unused" },
     });
   }
-  if (stack.litellm) targets.push({ name: "litellm", baseUrl: `${stack.litellm.url}/v1`, headers: { authorization: "Bearer unused" } });
+  if (stack.litellm) targets.push({ name: "litellm", baseUrl: `${stack.litellm.url}/v1`, headers: { authorization: `Bearer ${stack.litellmKey}` } });
   return targets;
 }
 

@@ -35,11 +35,11 @@ function planFor(quick: boolean, concurrencyArg: string | undefined): BenchPlan 
     directModels: quick ? ["qwen2.5-7b-instruct", "codegemma-7b"] : ROSTER,
     mainModel: "qwen2.5-7b-instruct",
     routerCompareModels: quick ? ["qwen2.5-7b-instruct"] : ["codegemma-7b", "qwen2.5-7b-instruct", "gemma-2-9b-it"],
-    maxTokens: quick ? 32 : 64,
-    requestsAt: (c) => (quick ? Math.max(12, 2 * c) : Math.max(40, 4 * c)),
+    maxTokens: quick ? 16 : 64,
+    requestsAt: (c) => (quick ? Math.max(10, c) : Math.max(40, 4 * c)),
     warmupAt: (c) => Math.min(c, 8),
     rounds: quick ? 1 : 3,
-    openLoopDurationMs: quick ? 4000 : 15_000,
+    openLoopDurationMs: quick ? 3000 : 15_000,
     openLoopLoads: quick ? [0.7] : [0.5, 0.8, 1.1],
     timeoutMs: 120_000,
   };
@@ -76,7 +76,7 @@ async function main(): Promise<void> {
   const started = new Date();
   const machine = machineFacts();
   const notes: string[] = [];
-  const stack: Stack = { backends: new Map(), apiKey: newApiKey(), notes };
+  const stack: Stack = { backends: new Map(), apiKey: newApiKey(), litellmKey: newApiKey(), notes };
   const onSignal = () => {
     void stopAll().then(() => process.exit(130));
   };
@@ -85,42 +85,44 @@ async function main(): Promise<void> {
   let rateLimited: Service | undefined;
   try {
     log(`bench: ${plan.quick ? "quick" : "full"} run on ${machine.cpuModel} (${machine.cores} cores), load ${machine.loadAvgStart.toFixed(2)}`);
-    // Every roster id gets a backend (the edge's `auto` may pick any); one at a time on 2 cores.
+    // Every roster id gets a backend (the edge's `auto` may pick any); all start at once.
     const backendOptions = { parallel: 8, queueSize: 64 };
-    for (const id of ROSTER) {
-      stack.backends.set(id, await startBackend(id, backendOptions));
-      log(`  backend ${id} on ${stack.backends.get(id)?.url}`);
-    }
+    const backends = await Promise.all(ROSTER.map((id) => startBackend(id, backendOptions)));
+    ROSTER.forEach((id, i) => {
+      stack.backends.set(id, backends[i] as Service);
+      log(`  backend ${id} on ${backends[i]?.url}`);
+    });
     const main = stack.backends.get(plan.mainModel) as Service;
     const edgeConfig = join(REPO_DIR, "edge", "wrangler.toml");
+    const starting: Promise<void>[] = [];
+    const attempt = (what: string, start: () => Promise<void>) =>
+      starting.push(start().catch((err: Error) => void notes.push(`${what} failed to start: ${err.message.split("\n")[0]}`)));
     if (values["no-edge"]) notes.push("edge and floor skipped (--no-edge)");
     else {
-      stack.floor = await startFloor(main.url);
-      log(`  floor worker on ${stack.floor.url}`);
+      attempt("floor worker", async () => {
+        stack.floor = await startFloor(main.url);
+      });
       if (existsSync(edgeConfig)) {
-        try {
+        attempt("edge", async () => {
           stack.edge = await startEdge({ backends: stack.backends, apiKey: stack.apiKey, rateLimitCapacity: 1_000_000, rateLimitRefillPerSecond: 100_000 });
-          log(`  edge on ${stack.edge.url}`);
-        } catch (err) {
-          notes.push(`edge failed to start: ${(err as Error).message.split("\n")[0]}`);
-        }
-      } else notes.push("edge skipped: edge/wrangler.toml not found");
+        });
+      } else notes.push("edge skipped: edge/wrangler.toml not found (the edge had not landed when this ran)");
     }
     if (values["no-peers"]) notes.push("peers skipped (--no-peers)");
     else {
       if (portkeyInstalled()) {
-        stack.portkey = await startPortkey();
-        log(`  portkey on ${stack.portkey.url}`);
+        attempt("Portkey", async () => {
+          stack.portkey = await startPortkey();
+        });
       } else notes.push("Portkey not installed: run `bash bench/peers/portkey.sh install`");
       if (litellmInstalled()) {
-        try {
-          stack.litellm = await startLitellm(main, plan.mainModel);
-          log(`  litellm on ${stack.litellm.url}`);
-        } catch (err) {
-          notes.push(`LiteLLM failed to start: ${(err as Error).message.split("\n")[0]}`);
-        }
+        attempt("LiteLLM", async () => {
+          stack.litellm = await startLitellm(main, plan.mainModel, stack.litellmKey);
+        });
       } else notes.push("LiteLLM not installed: run `bash bench/peers/litellm.sh install`");
     }
+    await Promise.all(starting);
+    for (const s of [stack.floor, stack.edge, stack.portkey, stack.litellm]) if (s) log(`  ${s.name} on ${s.url}`);
     for (const n of notes) log(`  note: ${n}`);
 
     const startRateLimitedEdge = stack.edge

@@ -12,6 +12,8 @@ export interface Stack {
   portkey?: Service;
   litellm?: Service;
   apiKey: string;
+  /** Master key the LiteLLM proxy is started with (it refuses to start without one). */
+  litellmKey: string;
   notes: string[];
 }
 
@@ -124,17 +126,17 @@ export function litellmInstalled(): boolean {
 }
 
 /** Starts the LiteLLM proxy (bench/peers/litellm.yaml) in front of one backend. */
-export async function startLitellm(backend: Service, modelId: string): Promise<Service> {
+export async function startLitellm(backend: Service, modelId: string, masterKey: string): Promise<Service> {
   const port = await freePort();
   return startService({
     name: "litellm",
     command: "bash",
     args: [join(BENCH_DIR, "peers", "litellm.sh"), "start", String(port), `${backend.url}/v1`, modelId],
     cwd: BENCH_DIR,
-    env: { BENCH_BACKEND_API_KEY: "unused" },
+    env: { BENCH_BACKEND_API_KEY: "unused", LITELLM_MASTER_KEY: masterKey },
     port,
     readyPath: "/health/liveliness",
-    readyTimeoutMs: 120_000,
+    readyTimeoutMs: 180_000,
     logDir: LOG_DIR,
   });
 }
