@@ -15,6 +15,7 @@ import {
   sha256File,
   verifySha256,
 } from "../src/catalogue/index.js";
+import { catalogueJsonSchemaText, jsonSchemaPath } from "../src/catalogue/json-schema.js";
 
 const sharedModels = resolve(repoRoot, "../shared/models");
 const routingData = resolve(repoRoot, "../shared/data/routing");
@@ -91,6 +92,10 @@ describe("models.json", () => {
       expect(model.price.outputUsdPerMTok).toBe(prices[model.id].output_usd_per_mtok);
       expect(model.costWeight).toBe(deriveCostWeight(model, cheapest));
     }
+  });
+
+  it("ships an up-to-date JSON Schema for editors (regenerate: npx tsx src/catalogue/json-schema.ts)", () => {
+    expect(JSON.parse(readFileSync(jsonSchemaPath, "utf8"))).toEqual(JSON.parse(catalogueJsonSchemaText()));
   });
 
   it("only serves ids that have outcomes in the routing data", () => {
