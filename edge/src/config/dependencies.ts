@@ -1,4 +1,5 @@
 import { createJsonLinesSink } from "../log/json-lines-sink";
+import { createPostgresSink } from "../log/postgres-sink";
 import type { RequestLogSink } from "../log/request-record";
 import type { RoutingPolicy } from "../routing";
 import { autoPolicyFactories } from "../routing";
@@ -34,7 +35,9 @@ export function createEdgeDependencies(config: EdgeConfig): EdgeDependencies {
   return {
     tokenBuckets: redis ? createUpstashTokenBucketStore(redis) : createMemoryTokenBucketStore(),
     cache: redis ? createUpstashCacheStore(redis) : createMemoryCacheStore(),
-    logSink: createJsonLinesSink(),
+    logSink: config.database
+      ? createPostgresSink({ connectionString: config.database.url, ...(config.database.wsProxy ? { wsProxy: config.database.wsProxy } : {}) })
+      : createJsonLinesSink(),
     autoPolicy: autoFactory ? autoFactory(config.roster) : undefined,
   };
 }

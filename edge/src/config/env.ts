@@ -38,4 +38,6 @@ export interface EdgeEnv {
   UPSTASH_REDIS_REST_URL?: string;
   UPSTASH_REDIS_REST_TOKEN?: string;
   DATABASE_URL?: string;
+  /** `host:port` of a Neon wsproxy in front of a local Postgres (development and CI only). */
+  SWITCHYARD_NEON_WSPROXY?: string;
 }

@@ -49,7 +49,7 @@ export interface EdgeConfig {
   proxy: ProxyConfig;
   routingPolicy: string;
   upstash: { url: string; token: string } | undefined;
-  databaseUrl: string | undefined;
+  database: { url: string; wsProxy: string | undefined } | undefined;
 }
 
 /** Thrown when the environment is invalid; the message lists every problem. */
@@ -115,6 +115,6 @@ export function loadEdgeConfig(env: EdgeEnv, catalogue: CatalogueModel[] = catal
       e.UPSTASH_REDIS_REST_URL && e.UPSTASH_REDIS_REST_TOKEN
         ? { url: e.UPSTASH_REDIS_REST_URL, token: e.UPSTASH_REDIS_REST_TOKEN }
         : undefined,
-    databaseUrl: e.DATABASE_URL,
+    database: e.DATABASE_URL ? { url: e.DATABASE_URL, wsProxy: e.SWITCHYARD_NEON_WSPROXY } : undefined,
   };
 }

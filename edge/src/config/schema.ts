@@ -61,4 +61,5 @@ export const EnvSchema = z.object({
   UPSTASH_REDIS_REST_URL: optionalText,
   UPSTASH_REDIS_REST_TOKEN: optionalText,
   DATABASE_URL: optionalText,
+  SWITCHYARD_NEON_WSPROXY: optionalText,
 });

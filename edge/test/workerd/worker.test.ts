@@ -85,7 +85,7 @@ describe("auth in workerd", () => {
 
 describe("rate limit in workerd", () => {
   it("admits exactly the bucket size under parallel load, then 429 with Retry-After and RateLimit-*", async () => {
-    const results = await Promise.all(Array.from({ length: 30 }, () => SELF.fetch(`${BASE}/v1/models`, { headers: { authorization: "Bearer sk-wd-rate" } })));
+    const results: Response[] = await Promise.all(Array.from({ length: 30 }, () => SELF.fetch(`${BASE}/v1/models`, { headers: { authorization: "Bearer sk-wd-rate" } })));
     expect(results.filter((r) => r.status === 200)).toHaveLength(20);
     const limited = results.filter((r) => r.status === 429);
     expect(limited).toHaveLength(10);
