@@ -206,7 +206,7 @@ describe("resolveModel", () => {
     expect(resolveModel(path, { modelDir: "/nonexistent", dev: false })).toEqual({
       id: "llama-2-tiny-random",
       path,
-      contextLength: 2048,
+      contextLength: 4096,
       promptFormat: "raw",
       sha256: TINY_RANDOM_SHA,
       isDevStandIn: false,

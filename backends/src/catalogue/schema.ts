@@ -102,6 +102,7 @@ const commonFields = {
   id: ModelIdSchema,
   displayName: z.string().min(1),
   family: z.string().min(1),
+  /** From the model card (rounded where the card only gives e.g. "51.5B") or summed from GGUF tensors. */
   parameterCount: z.number().int().positive(),
   roles: z.array(RoleSchema).min(1),
   contextLength: z.number().int().positive(),
