@@ -1,0 +1,69 @@
+import { describe, expect, it } from "vitest";
+import { backoffDelayMs, parseRetryAfterMs } from "./backoff";
+import { CircuitBreaker } from "./breaker";
+import { SseParser } from "./sse";
+
+describe("CircuitBreaker", () => {
+  it("closed -> open after N failures -> half-open single probe -> closed", () => {
+    let now = 0;
+    const b = new CircuitBreaker({ failureThreshold: 2, cooldownMs: 100, now: () => now });
+    b.onFailure();
+    expect(b.state).toBe("closed");
+    b.onFailure();
+    expect(b.state).toBe("open");
+    expect(b.tryAcquire()).toBe(false);
+    now = 100;
+    expect(b.state).toBe("half-open");
+    expect(b.tryAcquire()).toBe(true);
+    expect(b.tryAcquire()).toBe(false); // one probe at a time
+    b.onSuccess();
+    expect(b.state).toBe("closed");
+  });
+
+  it("a failed probe re-opens; a success resets the count", () => {
+    let now = 0;
+    const b = new CircuitBreaker({ failureThreshold: 3, cooldownMs: 50, now: () => now });
+    b.onFailure();
+    b.onFailure();
+    b.onSuccess();
+    b.onFailure();
+    expect(b.state).toBe("closed");
+    b.onFailure();
+    b.onFailure();
+    expect(b.state).toBe("open");
+    now = 60;
+    expect(b.tryAcquire()).toBe(true);
+    b.onFailure();
+    expect(b.state).toBe("open");
+    expect(b.retryInMs).toBe(50);
+  });
+});
+
+describe("backoff", () => {
+  it("full jitter within the exponential ceiling; Retry-After wins", () => {
+    expect(backoffDelayMs(0, { baseMs: 100, maxMs: 1000, random: () => 0.999 })).toBe(99);
+    expect(backoffDelayMs(3, { baseMs: 100, maxMs: 1000, random: () => 0.999 })).toBe(799);
+    expect(backoffDelayMs(10, { baseMs: 100, maxMs: 1000, random: () => 0.5 })).toBe(500);
+    expect(backoffDelayMs(1, { baseMs: 100, maxMs: 1000, retryAfterMs: 1500 })).toBe(1500);
+  });
+
+  it("parses Retry-After seconds and HTTP dates", () => {
+    expect(parseRetryAfterMs("2")).toBe(2000);
+    expect(parseRetryAfterMs(new Date(10_000).toUTCString(), 4_000)).toBe(6000);
+    expect(parseRetryAfterMs("soon")).toBeNull();
+    expect(parseRetryAfterMs(null)).toBeNull();
+  });
+});
+
+describe("SseParser", () => {
+  it("handles split chunks, CRLF, multi-line data, comments and events", () => {
+    const p = new SseParser();
+    expect(p.push("data: {\"a\"")).toEqual([]);
+    expect(p.push(":1}\r\n\r\n: comment\n\nevent: error\ndata: x\ndata: y\n\n")).toEqual([
+      { event: null, data: '{"a":1}' },
+      { event: "error", data: "x\ny" },
+    ]);
+    expect(p.push("data: [DONE]\r")).toEqual([]);
+    expect(p.push("\n\r\n")).toEqual([{ event: null, data: "[DONE]" }]);
+  });
+});
