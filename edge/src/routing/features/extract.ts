@@ -4,14 +4,14 @@ import { estimateTokens } from "./tokens.js";
  * Version of the feature layout. Bump it whenever a feature changes meaning or position: a
  * router trained on one version must not be fed another (the policy checks the model's metadata).
  */
-export const FEATURE_SPEC_VERSION = "sy-features-2";
+export const FEATURE_SPEC_VERSION = "sy-features-3";
 
 /** Hashed word unigram+bigram buckets, then hashed character trigram buckets. */
 export const WORD_HASH_BUCKETS = 256;
 export const CHAR_HASH_BUCKETS = 128;
 
 /** Only the first characters feed the regex markers and n-grams: keeps extraction O(1) on huge prompts. */
-export const SCAN_LIMIT_CHARS = 6000;
+export const SCAN_LIMIT_CHARS = 4000;
 
 /** Names of the dense (hand-written) features, in order. Hashed buckets follow them. */
 export const DENSE_FEATURE_NAMES = [
@@ -139,7 +139,7 @@ export function extractFeatures(text: string, out: Float32Array = new Float32Arr
     chars,
     estimateTokens(text),
     words.length,
-    countChar(text, 10) + 1,
+    countLines(text),
     nonEmpty,
     count(scan, /[.!?。！？]+(?:\s|$)/g),
     words.length ? wordChars / words.length : 0,
@@ -197,6 +197,13 @@ function count(text: string, re: RegExp): number {
   let n = 0;
   while (re.exec(text) !== null) n++;
   re.lastIndex = 0;
+  return n;
+}
+
+/** Newlines via indexOf (native scan): cheap even on huge prompts. */
+function countLines(text: string): number {
+  let n = 1;
+  for (let at = text.indexOf("\n"); at >= 0; at = text.indexOf("\n", at + 1)) n++;
   return n;
 }
 

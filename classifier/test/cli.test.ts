@@ -1,0 +1,84 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { writeSyntheticDataset, writeSyntheticPrices } from "./helpers/synthetic.js";
+
+const ROOT = resolve(import.meta.dirname, "..", "..");
+
+/** Runs the real CLI the way an operator does (`npm run router -- ...`, tsx, Python for training). */
+function router(args: string[]) {
+  const res = spawnSync("npm", ["run", "-s", "router", "--", ...args], { cwd: ROOT, encoding: "utf8", timeout: 280_000 });
+  return { code: res.status, stdout: res.stdout, stderr: res.stderr };
+}
+
+describe("router CLI: train then evaluate, end to end (TS features, Python LightGBM, ONNX in onnxruntime-web)", { timeout: 280_000 }, () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), "router-cli-"));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("trains on a dataset priced by a prices file and beats random on held-out rows", () => {
+    const data = join(dir, "syn.jsonl");
+    const prices = join(dir, "prices.json");
+    writeSyntheticDataset(data);
+    writeSyntheticPrices(prices);
+    const out = join(dir, "router");
+    const t = router(["train", "--data", data, "--prices", prices, "--out", out, "--quick"]);
+    expect(t.code, t.stderr).toBe(0);
+    for (const f of ["router.onnx", "router.meta.json", "parity.json"]) expect(existsSync(join(out, f))).toBe(true);
+    const meta = JSON.parse(readFileSync(join(out, "router.meta.json"), "utf8"));
+    // the data does not score the production roster: every model in the file is used
+    expect(meta.models).toEqual(["small", "coder", "big"]);
+    expect(meta.training.roster_matched).toBe(false);
+    expect(meta.training.data_sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(meta.metrics.cv.map((c: { kind: string }) => c.kind)).toEqual(expect.arrayContaining(["per-model", "multiclass"]));
+    expect(meta.policy.threshold).toBeGreaterThanOrEqual(0);
+
+    const e = router(["evaluate", "--router", out, "--data", data, "--split", "test"]);
+    expect(e.code, e.stderr).toBe(0);
+    const report = JSON.parse(e.stdout);
+    expect(report.n).toBe(72);
+    for (const k of ["random", "best_single", "cheapest", "oracle", "rule"]) {
+      expect(typeof report.baselines[k].quality).toBe("number");
+      expect(typeof report.baselines[k].cost).toBe("number");
+    }
+    expect(Object.keys(report.router)).toEqual(expect.arrayContaining(["quality", "cost", "optimal_rate"]));
+    expect(report.baselines.cheapest.model).toBe("small");
+    expect(report.baselines.oracle.quality).toBeGreaterThanOrEqual(report.router.quality);
+    expect(report.router.quality).toBeGreaterThan(report.baselines.random.quality + 0.1);
+    expect(report.curve.points.length).toBeGreaterThan(5);
+    expect(report.curve.aiq).toBeGreaterThan(0);
+  });
+
+  it("uses per-prompt costs when rows carry them, and the production roster when the data scores it", () => {
+    const roster: [string, string, string] = ["gemma-2-9b-it", "codegemma-7b", "llama-3.1-nemotron-51b-instruct"];
+    const data = join(dir, "syn-cost.jsonl");
+    writeSyntheticDataset(data, { withCost: true, models: roster, rows: 150 });
+    const out = join(dir, "router-cost");
+    const t = router(["train", "--data", data, "--out", out, "--quick", "--roster", roster.join(",")]);
+    expect(t.code, t.stderr).toBe(0);
+    const meta = JSON.parse(readFileSync(join(out, "router.meta.json"), "utf8"));
+    expect(meta.models).toEqual(roster);
+    expect(meta.training.roster_matched).toBe(true);
+    expect(meta.cascade).toEqual(["codegemma-7b", "gemma-2-9b-it", "llama-3.1-nemotron-51b-instruct"]);
+    const e = router(["evaluate", "--router", out, "--data", data]);
+    expect(e.code, e.stderr).toBe(0);
+    const report = JSON.parse(e.stdout);
+    expect(report.split).toBe("test");
+    expect(report.baselines.single["llama-3.1-nemotron-51b-instruct"].cost).toBeCloseTo(0.001, 9);
+  });
+
+  it("fails with a clear message on bad input", () => {
+    const missing = router(["train", "--out", join(dir, "x")]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("--data is required");
+    const noPrices = join(dir, "noprices.jsonl");
+    writeSyntheticDataset(noPrices, { rows: 30 });
+    const t = router(["train", "--data", noPrices, "--out", join(dir, "y"), "--quick"]);
+    expect(t.code).toBe(1);
+    expect(t.stderr).toContain("--prices");
+  });
+});
