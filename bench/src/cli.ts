@@ -9,7 +9,7 @@ import { writeReport } from "./report.js";
 import type { Target } from "./request.js";
 import { type BenchResults, runRouterEval } from "./results.js";
 import { stopAll, type Service } from "./services.js";
-import { litellmInstalled, newApiKey, portkeyInstalled, startBackend, startEdge, startFloor, startLitellm, startPortkey, type Stack } from "./stack.js";
+import { edgeWranglerConfig, litellmInstalled, newApiKey, portkeyInstalled, startBackend, startEdge, startFloor, startLitellm, startPortkey, type Stack } from "./stack.js";
 
 const ROSTER = ["codegemma-7b", "qwen2.5-7b-instruct", "llama-3.1-8b-instruct", "gemma-2-9b-it", "llama-3.1-nemotron-51b-instruct"];
 
@@ -93,7 +93,6 @@ async function main(): Promise<void> {
       log(`  backend ${id} on ${backends[i]?.url}`);
     });
     const main = stack.backends.get(plan.mainModel) as Service;
-    const edgeConfig = join(REPO_DIR, "edge", "wrangler.toml");
     const starting: Promise<void>[] = [];
     const attempt = (what: string, start: () => Promise<void>) =>
       starting.push(start().catch((err: Error) => void notes.push(`${what} failed to start: ${err.message.split("\n")[0]}`)));
@@ -102,11 +101,11 @@ async function main(): Promise<void> {
       attempt("floor worker", async () => {
         stack.floor = await startFloor(main.url);
       });
-      if (existsSync(edgeConfig)) {
+      if (edgeWranglerConfig()) {
         attempt("edge", async () => {
           stack.edge = await startEdge({ backends: stack.backends, apiKey: stack.apiKey, rateLimitCapacity: 1_000_000, rateLimitRefillPerSecond: 100_000 });
         });
-      } else notes.push("edge skipped: edge/wrangler.toml not found (the edge had not landed when this ran)");
+      } else notes.push("edge skipped: wrangler.toml not found (the edge had not landed when this ran)");
     }
     if (values["no-peers"]) notes.push("peers skipped (--no-peers)");
     else {

@@ -22,9 +22,11 @@ export type RouterEval =
   | { available: true; command: string; output: unknown }
   | { available: false; reason: string };
 
-/** Default router artifacts, as the router's evaluate command documents them. */
-const DEFAULT_ROUTER_DIR = join(REPO_DIR, "classifier", "artifacts");
-const DEFAULT_ROUTER_DATA = join(REPO_DIR, "..", "shared", "data", "routing");
+/** Where a trained router may live (the first that exists is used unless --router-dir is given). */
+const ROUTER_DIR_CANDIDATES = ["classifier/router", "classifier/artifacts", "edge/router", "edge/src/routing/classifier/model"].map((p) => join(REPO_DIR, p));
+const ROUTING_DATA_DIR = join(REPO_DIR, "..", "shared", "data", "routing");
+const DEFAULT_ROUTER_DATA = join(ROUTING_DATA_DIR, "llmrouter-9models.jsonl");
+const DEFAULT_ROUTER_PRICES = join(ROUTING_DATA_DIR, "llmrouter-9models-prices.json");
 
 /**
  * Runs the router's offline evaluation (`npm run router -- evaluate ... --split test`), which
@@ -33,10 +35,11 @@ const DEFAULT_ROUTER_DATA = join(REPO_DIR, "..", "shared", "data", "routing");
 export function runRouterEval(dir: string | undefined, data: string | undefined, log: (line: string) => void): RouterEval {
   const pkg = JSON.parse(readFileSync(join(REPO_DIR, "package.json"), "utf8")) as { scripts?: Record<string, string> };
   if (!pkg.scripts?.router) return { available: false, reason: "no `router` script in package.json yet" };
-  const routerDir = dir ?? DEFAULT_ROUTER_DIR;
+  const routerDir = dir ?? ROUTER_DIR_CANDIDATES.find((d) => existsSync(d));
   const dataFile = data ?? DEFAULT_ROUTER_DATA;
-  if (!existsSync(routerDir)) return { available: false, reason: `router directory not found: ${routerDir} (train it, or pass --router-dir)` };
+  if (!routerDir || !existsSync(routerDir)) return { available: false, reason: `no trained router found (looked in ${ROUTER_DIR_CANDIDATES.map((d) => d.slice(REPO_DIR.length + 1)).join(", ")}; train one with \`npm run router -- train\` or pass --router-dir)` };
   const args = ["run", "-s", "router", "--", "evaluate", "--router", routerDir, "--data", dataFile, "--split", "test"];
+  if (!data && existsSync(DEFAULT_ROUTER_PRICES)) args.push("--prices", DEFAULT_ROUTER_PRICES);
   const command = `npm ${args.join(" ")}`;
   try {
     log(`router: ${command}`);

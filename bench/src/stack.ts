@@ -52,6 +52,12 @@ export interface EdgeOptions {
   routingPolicy?: string;
 }
 
+/** The edge's wrangler config (repository root, or edge/ in older layouts); null when absent. */
+export function edgeWranglerConfig(): string | null {
+  for (const file of [join(REPO_DIR, "wrangler.toml"), join(REPO_DIR, "edge", "wrangler.toml")]) if (existsSync(file)) return file;
+  return null;
+}
+
 /** Starts the edge worker under `wrangler dev` with generated credentials and the backend map. */
 export async function startEdge(opts: EdgeOptions): Promise<Service> {
   const name = opts.name ?? "edge";
@@ -74,8 +80,8 @@ export async function startEdge(opts: EdgeOptions): Promise<Service> {
   return startService({
     name,
     command: wranglerBin,
-    args: ["dev", "-c", join(REPO_DIR, "edge", "wrangler.toml"), "--port", String(port), "--ip", "127.0.0.1", "--env-file", envFile, "--persist-to", join(RUN_DIR, `wrangler-${name}`), "--show-interactive-dev-session=false", "--log-level", "warn"],
-    cwd: join(REPO_DIR, "edge"),
+    args: ["dev", "-c", edgeWranglerConfig() as string, "--port", String(port), "--ip", "127.0.0.1", "--env-file", envFile, "--persist-to", join(RUN_DIR, `wrangler-${name}`), "--show-interactive-dev-session=false", "--log-level", "warn"],
+    cwd: REPO_DIR,
     env: { WRANGLER_SEND_METRICS: "false", CI: "true" },
     port,
     readyPath: "/health",
