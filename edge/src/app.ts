@@ -12,6 +12,7 @@ import { auth, createJwtVerifier, parseApiKeys } from "./middleware/auth";
 import { cache } from "./middleware/cache";
 import { rateLimit } from "./middleware/rate-limit";
 import { requestId } from "./middleware/request-id";
+import { tracing } from "./middleware/tracing";
 import { httpMetrics } from "./metrics/http-metrics";
 import { aggregatorNamespace, createMetricsPublisher } from "./metrics/publisher";
 import { createEdgeMetrics } from "./metrics/registry";
@@ -67,6 +68,7 @@ export function createApp(config: EdgeConfig, deps: EdgeDependencies) {
   app.onError(renderError);
   app.notFound(() => new ApiError(404, "not_found", "No such route").getResponse());
   app.use("*", requestId());
+  app.use("*", tracing({ endpoint: (env) => (env as { OTEL_EXPORTER_OTLP_ENDPOINT?: string } | undefined)?.OTEL_EXPORTER_OTLP_ENDPOINT || undefined }));
   app.use("*", httpMetrics({ metrics, modelIds: config.roster.map((m) => m.id), publisher: metricsPublisher }));
 
   const authenticate = auth({

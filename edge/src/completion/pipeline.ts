@@ -9,6 +9,7 @@ import type { CachedCompletion } from "../middleware/cache/entry";
 import { recordCircuitStates, trackAttempts } from "../metrics/attempts";
 import { noteUpstreamTtft } from "../metrics/http-metrics";
 import type { EdgeMetrics } from "../metrics/registry";
+import { spanOf } from "../middleware/tracing";
 import { ClientGone } from "../proxy/attempt";
 import type { CircuitBreaker } from "../proxy/breaker";
 import { dispatch } from "../proxy/dispatch";
@@ -79,7 +80,7 @@ export function recordRequest(c: C, deps: CompletionDeps, req: CompletionRequest
       attempts: f.attempts,
       fallbackFrom: f.fallbackFrom,
       promptHash: await hmacPromptHash(deps.config.promptHashKey, promptText(req)),
-      traceId: null,
+      traceId: spanOf(c.req.raw)?.traceId ?? null,
     };
     await deps.logSink.write(record);
   };
@@ -91,6 +92,12 @@ export function recordRequest(c: C, deps: CompletionDeps, req: CompletionRequest
       console.error(JSON.stringify({ msg: "request log write failed", requestId: c.get("requestId"), error: String(error) }));
     }),
   );
+}
+
+/** W3C trace context and the request id for the backend, so its span and log line join this request. */
+function upstreamHeaders(c: C): Record<string, string> {
+  const span = spanOf(c.req.raw);
+  return { "x-request-id": c.get("requestId"), ...(span ? { traceparent: span.traceparent } : {}) };
 }
 
 function metaFor(c: C, modelId: string | null, decision: Pick<RoutingDecision, "reason" | "confidence">, attempts: number, fallbackFrom: string[]): ReplyMeta {
@@ -136,6 +143,7 @@ export async function runCompletion(c: C, req: CompletionRequest, deps: Completi
       body: upstreamBody(req),
       signal: c.req.raw.signal,
       onAttempt: trackAttempts(deps.metrics),
+      headers: upstreamHeaders(c),
       fetch: deps.fetch,
     });
   } catch (error) {

@@ -9,6 +9,8 @@ export interface AttemptRequest {
   /** The client's signal: aborting it aborts the attempt. */
   signal?: AbortSignal | undefined;
   fetch?: typeof fetch;
+  /** Extra request headers: `traceparent` and `x-request-id`, so the backend continues the trace. */
+  headers?: Record<string, string> | undefined;
 }
 
 /** The backend answered and produced its first token: the reply can be committed to it. */
@@ -96,6 +98,7 @@ export async function startAttempt(req: AttemptRequest): Promise<AttemptOutcome>
         headers: {
           "content-type": "application/json",
           accept: "text/event-stream",
+          ...req.headers,
           ...(req.backendApiKey ? { authorization: `Bearer ${req.backendApiKey}` } : {}),
         },
         body: JSON.stringify(req.body),

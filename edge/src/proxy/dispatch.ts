@@ -14,6 +14,8 @@ export interface DispatchOptions {
   signal?: AbortSignal | undefined;
   onAttempt?: (modelId: string, outcome: string) => void;
   fetch?: typeof fetch;
+  /** Sent with every attempt (trace context, request id). */
+  headers?: Record<string, string> | undefined;
 }
 
 interface Trail {
@@ -61,6 +63,7 @@ export async function dispatch(opts: DispatchOptions): Promise<DispatchResult> {
         ttftBudgetMs: config.ttftBudgetMs,
         signal: opts.signal,
         fetch: opts.fetch,
+        headers: opts.headers,
       }).catch((error: unknown) => {
         breaker.release();
         throw error;

@@ -1,4 +1,12 @@
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, type TextMapGetter, type TextMapPropagator, type Tracer, trace } from "@opentelemetry/api";
+import {
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  type TextMapGetter,
+  type TextMapPropagator,
+  type Tracer,
+  trace,
+} from "@opentelemetry/api";
 import type { MiddlewareHandler } from "hono";
 import { routePath } from "hono/route";
 import { type AppEnv, observationOf } from "../../app-env.js";
@@ -28,7 +36,14 @@ export function requestTracing(options: RequestTracingOptions): MiddlewareHandle
     const parent = propagator.extract(ROOT_CONTEXT, c.req.raw.headers, headerGetter);
     const span = tracer.startSpan(
       `${c.req.method} ${c.req.path}`,
-      { kind: SpanKind.SERVER, attributes: { "http.request.method": c.req.method, "url.path": c.req.path, "gen_ai.request.model": modelId } },
+      {
+        kind: SpanKind.SERVER,
+        attributes: {
+          "http.request.method": c.req.method,
+          "url.path": c.req.path,
+          "gen_ai.request.model": modelId,
+        },
+      },
       parent,
     );
     c.set("span", span);
@@ -42,10 +57,15 @@ export function requestTracing(options: RequestTracingOptions): MiddlewareHandle
       span.setAttributes({
         "http.route": route,
         "http.response.status_code": status,
-        ...(observation.promptTokens !== undefined ? { "gen_ai.usage.input_tokens": observation.promptTokens } : {}),
-        ...(observation.completionTokens !== undefined ? { "gen_ai.usage.output_tokens": observation.completionTokens } : {}),
+        ...(observation.promptTokens !== undefined
+          ? { "gen_ai.usage.input_tokens": observation.promptTokens }
+          : {}),
+        ...(observation.completionTokens !== undefined
+          ? { "gen_ai.usage.output_tokens": observation.completionTokens }
+          : {}),
       });
-      if (observation.errorKind) span.setStatus({ code: SpanStatusCode.ERROR, message: observation.errorKind });
+      if (observation.errorKind)
+        span.setStatus({ code: SpanStatusCode.ERROR, message: observation.errorKind });
       span.end();
     });
   };
