@@ -42,6 +42,8 @@ export function requestTracing(options: RequestTracingOptions): MiddlewareHandle
           "http.request.method": c.req.method,
           "url.path": c.req.path,
           "gen_ai.request.model": modelId,
+          // The request id (the edge's x-request-id when it sent one) ties the span to log lines.
+          "switchyard.request_id": c.get("requestId"),
         },
       },
       parent,
