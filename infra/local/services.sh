@@ -7,17 +7,20 @@
 # DATABASE_URL, SWITCHYARD_NEON_WSPROXY and REDIS_URL. Needs Debian's redis-server and postgresql
 # (.ci/apt-packages.txt) and `npm ci` (the bridge and proxy are Node scripts run with tsx). No Docker.
 #
-# Usage: bash infra/local/services.sh start|stop|status
+# Usage: bash infra/local/services.sh start|stop [--all]|status   (stop --all also stops PostgreSQL)
+# Ports and names can be overridden (REDIS_PORT, UPSTASH_BRIDGE_PORT, PG_PORT, PG_CLUSTER, WSPROXY_PORT,
+# SERVICES_ENV_FILE, SERVICES_RUN_DIR), e.g. for a second, throwaway set beside the default one.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 LOCAL="$ROOT/infra/local"
-RUN="$LOCAL/.run"
-ENV_FILE="$LOCAL/services.env"
+RUN="${SERVICES_RUN_DIR:-$LOCAL/.run}"
+ENV_FILE="${SERVICES_ENV_FILE:-$LOCAL/services.env}"
 
 REDIS_PORT="${REDIS_PORT:-6379}"
 BRIDGE_PORT="${UPSTASH_BRIDGE_PORT:-8079}"
 PG_PORT="${PG_PORT:-5432}"
+PG_CLUSTER="${PG_CLUSTER:-main}"
 WSPROXY_PORT="${WSPROXY_PORT:-5480}"
 DB_NAME="${SWITCHYARD_DB_NAME:-switchyard}"
 DB_USER="${SWITCHYARD_DB_USER:-switchyard}"
@@ -94,11 +97,11 @@ start_bridge() {
 start_postgres() {
   local version; version="$(pg_version)"
   [[ -n "$version" ]] || die "postgresql missing: apt-get install -y postgresql"
-  if ! pg_lsclusters -h | awk -v v="$version" '$1 == v && $2 == "main"' | grep -q .; then
-    log "creating PostgreSQL $version cluster main"
-    pg_createcluster "$version" main >/dev/null
+  if ! pg_lsclusters -h | awk -v v="$version" -v c="$PG_CLUSTER" '$1 == v && $2 == c' | grep -q .; then
+    log "creating PostgreSQL $version cluster $PG_CLUSTER on port $PG_PORT"
+    pg_createcluster "$version" "$PG_CLUSTER" --port "$PG_PORT" >/dev/null
   fi
-  local hba="/etc/postgresql/$version/main/pg_hba.conf"
+  local hba="/etc/postgresql/$version/$PG_CLUSTER/pg_hba.conf"
   # Neon's driver authenticates with a cleartext password (Neon itself runs it over TLS); SCRAM
   # in the driver costs ~200 ms per connect. Loopback only, first match wins, so it goes on top.
   local hba_line="host $DB_NAME $DB_USER 127.0.0.1/32 password"
@@ -106,11 +109,11 @@ start_postgres() {
     sed -i "1i $hba_line" "$hba"
     HBA_CHANGED=1
   fi
-  if ! pg_lsclusters -h | awk -v v="$version" '$1 == v && $2 == "main" {print $4}' | grep -q online; then
-    pg_ctlcluster "$version" main start
+  if ! pg_lsclusters -h | awk -v v="$version" -v c="$PG_CLUSTER" '$1 == v && $2 == c {print $4}' | grep -q online; then
+    pg_ctlcluster "$version" "$PG_CLUSTER" start
     log "postgres $version started on $PG_PORT"
   else
-    [[ "${HBA_CHANGED:-0}" == 1 ]] && pg_ctlcluster "$version" main reload
+    [[ "${HBA_CHANGED:-0}" == 1 ]] && pg_ctlcluster "$version" "$PG_CLUSTER" reload
     log "postgres $version already running on $PG_PORT"
   fi
   wait_for postgres 30 pg_ready
@@ -178,7 +181,7 @@ cmd_stop() {
   rm -f "$RUN/redis.pid"
   if [[ "${1:-}" == "--all" ]]; then
     local version; version="$(pg_version)"
-    [[ -n "$version" ]] && pg_ctlcluster "$version" main stop 2>/dev/null && log "postgres stopped"
+    [[ -n "$version" ]] && pg_ctlcluster "$version" "$PG_CLUSTER" stop 2>/dev/null && log "postgres stopped"
   fi
   return 0
 }
