@@ -1,8 +1,8 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
-import { type AppEnv, observationOf } from "./app-env.js";
 import { ApiError, errorBody, onApiError } from "./api/errors.js";
+import { type AppEnv, observationOf } from "./app-env.js";
 import { apiKeyAuth } from "./middleware/api-key/index.js";
 import { requestLog } from "./middleware/request-log/index.js";
 import { requestMetrics } from "./middleware/request-metrics/index.js";
@@ -35,8 +35,20 @@ export const PUBLIC_PATHS = ["/health"] as const;
 export function createApp(options: AppOptions): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use(requestId());
-  app.use(requestTracing({ tracer: options.tracing.tracer, propagator: options.tracing.propagator, modelId: options.modelId }));
-  app.use(requestLog({ logger: options.logger, modelId: options.modelId, quietPaths: ["/health", "/ready", "/metrics"] }));
+  app.use(
+    requestTracing({
+      tracer: options.tracing.tracer,
+      propagator: options.tracing.propagator,
+      modelId: options.modelId,
+    }),
+  );
+  app.use(
+    requestLog({
+      logger: options.logger,
+      modelId: options.modelId,
+      quietPaths: ["/health", "/ready", "/metrics"],
+    }),
+  );
   app.use(requestMetrics({ metrics: options.metrics }));
   app.use(apiKeyAuth({ apiKey: options.apiKey, publicPaths: PUBLIC_PATHS }));
   const limitBody = bodyLimit({

@@ -28,7 +28,9 @@ async function main(argv: string[]): Promise<void> {
   } catch (error) {
     return fail(1, (error as Error).message);
   }
-  const { url } = await server.listen().catch((error: Error) => fail(1, `cannot listen on ${options.host}:${options.port}: ${error.message}`));
+  const { url } = await server
+    .listen()
+    .catch((error: Error) => fail(1, `cannot listen on ${options.host}:${options.port}: ${error.message}`));
   logger.log("info", "listening", { url, model: server.modelId });
   let stopping = false;
   const stop = (signal: string) => {

@@ -36,7 +36,11 @@ export const backendOptionsSchema = z.object({
   /** Largest max_tokens a request may ask for. */
   maxTokensCap: z.number().int().min(1).default(4096),
   /** Largest accepted request body. */
-  bodyLimitBytes: z.number().int().min(1024).default(1024 * 1024),
+  bodyLimitBytes: z
+    .number()
+    .int()
+    .min(1024)
+    .default(1024 * 1024),
   apiKey: z.string().min(1).optional(),
   /** Skip the sha256 check at startup (large production files take a while to hash). */
   skipChecksum: z.boolean().default(false),
@@ -72,7 +76,17 @@ const ENV_NAMES = {
 
 type Key = keyof typeof ENV_NAMES;
 const BOOLEAN_KEYS = new Set<Key>(["dev", "skipChecksum"]);
-const INTEGER_KEYS = new Set<Key>(["port", "threads", "parallel", "contextSize", "queueSize", "timeoutMs", "drainTimeoutMs", "maxTokensCap", "bodyLimitBytes"]);
+const INTEGER_KEYS = new Set<Key>([
+  "port",
+  "threads",
+  "parallel",
+  "contextSize",
+  "queueSize",
+  "timeoutMs",
+  "drainTimeoutMs",
+  "maxTokensCap",
+  "bodyLimitBytes",
+]);
 
 const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
@@ -86,8 +100,12 @@ function coerce(key: Key, raw: string | boolean): unknown {
 
 /** Help text printed by `--help`. */
 export function usage(): string {
-  const lines = Object.entries(ENV_NAMES).map(([key, env]) => `  --${kebab(key)}${BOOLEAN_KEYS.has(key as Key) ? "" : " <value>"}  (env ${env})`);
-  return ["Usage: npm run backend -- --model <catalogue id | file.gguf> --port <n> [options]", ...lines].join("\n");
+  const lines = Object.entries(ENV_NAMES).map(
+    ([key, env]) => `  --${kebab(key)}${BOOLEAN_KEYS.has(key as Key) ? "" : " <value>"}  (env ${env})`,
+  );
+  return ["Usage: npm run backend -- --model <catalogue id | file.gguf> --port <n> [options]", ...lines].join(
+    "\n",
+  );
 }
 
 /**
@@ -96,7 +114,10 @@ export function usage(): string {
  */
 export function parseBackendOptions(argv: string[], env: NodeJS.ProcessEnv = process.env): BackendOptions {
   const flagSpec = Object.fromEntries(
-    (Object.keys(ENV_NAMES) as Key[]).map((key) => [kebab(key), { type: BOOLEAN_KEYS.has(key) ? ("boolean" as const) : ("string" as const) }]),
+    (Object.keys(ENV_NAMES) as Key[]).map((key) => [
+      kebab(key),
+      { type: BOOLEAN_KEYS.has(key) ? ("boolean" as const) : ("string" as const) },
+    ]),
   );
   const { values } = parseArgs({ args: argv, options: flagSpec, strict: true, allowPositionals: false });
   const raw: Record<string, unknown> = {};

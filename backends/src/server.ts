@@ -2,8 +2,8 @@ import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import type { SpanExporter } from "@opentelemetry/sdk-trace-base";
 import type { Hono } from "hono";
-import type { AppEnv } from "./app-env.js";
 import { createApp } from "./app.js";
+import type { AppEnv } from "./app-env.js";
 import { type BackendOptions, type BackendOptionsInput, backendOptionsSchema } from "./config.js";
 import { ModelRuntime } from "./engine/model-runtime.js";
 import { resolveModelSource } from "./model/load-model.js";
@@ -39,12 +39,18 @@ export interface BackendServer {
  * const server = createBackendServer({ model: "stories260k", port: 0, threads: 1, contextSize: 512 });
  * const { url } = await server.listen(); await server.load();
  */
-export function createBackendServer(input: BackendOptionsInput, extras: BackendServerExtras = {}): BackendServer {
+export function createBackendServer(
+  input: BackendOptionsInput,
+  extras: BackendServerExtras = {},
+): BackendServer {
   const options = backendOptionsSchema.parse(input);
   const modelId = resolveModelSource(options).id;
   const logger = extras.logger ?? createJsonLogger();
   const metrics = createBackendMetrics(modelId);
-  const tracing = createTracing({ serviceName: `switchyard-backend-${modelId}`, ...(extras.spanExporter ? { exporter: extras.spanExporter } : {}) });
+  const tracing = createTracing({
+    serviceName: `switchyard-backend-${modelId}`,
+    ...(extras.spanExporter ? { exporter: extras.spanExporter } : {}),
+  });
   const runtime = new ModelRuntime(options, metrics);
   const app = createApp({
     runtime,
@@ -81,10 +87,13 @@ export function createBackendServer(input: BackendOptionsInput, extras: BackendS
     },
     listen() {
       return new Promise((resolve, reject) => {
-        const server = serve({ fetch: app.fetch, port: options.port, hostname: options.host }, (info: AddressInfo) => {
-          const host = info.family === "IPv6" ? `[${info.address}]` : info.address;
-          resolve({ port: info.port, url: `http://${host}:${info.port}` });
-        });
+        const server = serve(
+          { fetch: app.fetch, port: options.port, hostname: options.host },
+          (info: AddressInfo) => {
+            const host = info.family === "IPv6" ? `[${info.address}]` : info.address;
+            resolve({ port: info.port, url: `http://${host}:${info.port}` });
+          },
+        );
         server.once("error", reject);
         httpServer = server;
       });

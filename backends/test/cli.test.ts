@@ -23,7 +23,13 @@ afterEach(() => {
 function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Cli {
   const child = spawn(TSX, ["src/cli.ts", ...args], {
     cwd: BACKENDS,
-    env: { ...process.env, SWITCHYARD_MODEL_DIR: MODEL_DIR, SWITCHYARD_THREADS: "1", SWITCHYARD_PARALLEL: "2", ...env },
+    env: {
+      ...process.env,
+      SWITCHYARD_MODEL_DIR: MODEL_DIR,
+      SWITCHYARD_THREADS: "1",
+      SWITCHYARD_PARALLEL: "2",
+      ...env,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   children.push(child);
@@ -31,7 +37,12 @@ function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Cli {
   let err = "";
   child.stdout?.on("data", (d) => (out += d));
   child.stderr?.on("data", (d) => (err += d));
-  return { child, stdout: () => out, stderr: () => err, exit: new Promise((r) => child.once("exit", (code) => r(code))) };
+  return {
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    exit: new Promise((r) => child.once("exit", (code) => r(code))),
+  };
 }
 
 const urlOf = (cli: Cli) => /"msg":"listening","url":"([^"]+)"/.exec(cli.stdout())?.[1];
@@ -39,11 +50,18 @@ const urlOf = (cli: Cli) => /"msg":"listening","url":"([^"]+)"/.exec(cli.stdout(
 // Each spawn pays tsx start-up (seconds on a busy 2-core machine), hence the long timeout.
 describe.skipIf(!modelsPresent)("the real CLI process", { timeout: 120_000 }, () => {
   it("starts from SWITCHYARD_* env, serves, and on SIGTERM finishes the in-flight stream, refuses new work, exits 0", async () => {
-    const cli = runCli(["--model", "stories260k", "--port", "0", "--context-size", "512"], { SWITCHYARD_DRAIN_TIMEOUT_MS: "20000" });
+    const cli = runCli(["--model", "stories260k", "--port", "0", "--context-size", "512"], {
+      SWITCHYARD_DRAIN_TIMEOUT_MS: "20000",
+    });
     await waitFor(() => cli.stdout().includes('"msg":"ready"'), 45_000, 50);
     const url = urlOf(cli) as string;
     expect((await fetch(`${url}/ready`)).status).toBe(200);
-    const stream = await postJson(`${url}/generate`, { prompt: "Once upon a time", max_tokens: 400, temperature: 0, stream: true });
+    const stream = await postJson(`${url}/generate`, {
+      prompt: "Once upon a time",
+      max_tokens: 400,
+      temperature: 0,
+      stream: true,
+    });
     const reading = readSse(stream);
     await new Promise((r) => setTimeout(r, 30));
     cli.child.kill("SIGTERM");
@@ -88,6 +106,8 @@ describe.skipIf(!modelsPresent)("the real CLI process", { timeout: 120_000 }, ()
     writeFileSync(join(dir, "stories260K.gguf"), Buffer.from([0]), { flag: "a" });
     const cli = runCli(["--model", "stories260k", "--port", "0"], { SWITCHYARD_MODEL_DIR: dir });
     expect(await cli.exit).toBe(1);
-    expect(cli.stderr().trim()).toMatch(/^switchyard-backend: Checksum mismatch for .*stories260K\.gguf: expected sha256 270cba1b/);
+    expect(cli.stderr().trim()).toMatch(
+      /^switchyard-backend: Checksum mismatch for .*stories260K\.gguf: expected sha256 270cba1b/,
+    );
   });
 });

@@ -1,6 +1,15 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { createBackendServer } from "../src/server.js";
-import { MODEL_DIR, metricValue, modelsPresent, postJson, readSse, startTestServer, type TestServer, waitFor } from "./helpers.js";
+import {
+  MODEL_DIR,
+  metricValue,
+  modelsPresent,
+  postJson,
+  readSse,
+  startTestServer,
+  type TestServer,
+  waitFor,
+} from "./helpers.js";
 
 const LONG = { prompt: "Once upon a time", max_tokens: 400, temperature: 0, stream: true };
 
@@ -18,16 +27,27 @@ describe.skipIf(!modelsPresent)("concurrency, backpressure, disconnects, readine
     const body = { ...LONG, max_tokens: 200 };
     const started = performance.now();
     const [a, b] = await Promise.all([
-      postJson(`${t.url}/v1/completions`, body).then(async (r) => ({ offset: performance.now() - started, messages: await readSse(r) })),
-      postJson(`${t.url}/v1/completions`, body).then(async (r) => ({ offset: performance.now() - started, messages: await readSse(r) })),
+      postJson(`${t.url}/v1/completions`, body).then(async (r) => ({
+        offset: performance.now() - started,
+        messages: await readSse(r),
+      })),
+      postJson(`${t.url}/v1/completions`, body).then(async (r) => ({
+        offset: performance.now() - started,
+        messages: await readSse(r),
+      })),
     ]);
     const times = (s: typeof a) => s.messages.map((m) => m.at + s.offset);
-    const timeline = [...times(a).map((at) => ({ at, s: "a" })), ...times(b).map((at) => ({ at, s: "b" }))].sort((x, y) => x.at - y.at);
+    const timeline = [
+      ...times(a).map((at) => ({ at, s: "a" })),
+      ...times(b).map((at) => ({ at, s: "b" })),
+    ].sort((x, y) => x.at - y.at);
     let switches = 0;
     for (let i = 1; i < timeline.length; i++) if (timeline[i]?.s !== timeline[i - 1]?.s) switches++;
     // Sequential streams would switch once; batched ones alternate all the way through.
     expect(switches).toBeGreaterThan(20);
-    expect(Math.max(...times(a).slice(0, 1), ...times(b).slice(0, 1))).toBeLessThan(Math.min(times(a).at(-1) ?? 0, times(b).at(-1) ?? 0));
+    expect(Math.max(...times(a).slice(0, 1), ...times(b).slice(0, 1))).toBeLessThan(
+      Math.min(times(a).at(-1) ?? 0, times(b).at(-1) ?? 0),
+    );
     expect(a.messages.at(-1)?.data).toBe("[DONE]");
     expect(b.messages.at(-1)?.data).toBe("[DONE]");
   });
@@ -37,7 +57,12 @@ describe.skipIf(!modelsPresent)("concurrency, backpressure, disconnects, readine
     const controller = new AbortController();
     const response = await fetch(`${t.url}/v1/chat/completions`, {
       method: "POST",
-      body: JSON.stringify({ messages: [{ role: "user", content: "Once upon a time" }], max_tokens: 450, temperature: 0, stream: true }),
+      body: JSON.stringify({
+        messages: [{ role: "user", content: "Once upon a time" }],
+        max_tokens: 450,
+        temperature: 0,
+        stream: true,
+      }),
       signal: controller.signal,
     });
     let chunks = 0;
@@ -47,12 +72,20 @@ describe.skipIf(!modelsPresent)("concurrency, backpressure, disconnects, readine
     const url = t.url;
     await waitFor(async () => metricValue(await metrics(url), "switchyard_backend_busy_slots") === 0, 5_000);
     const text = await metrics(url);
-    expect(metricValue(text, "switchyard_backend_errors_total", { endpoint: "/v1/chat/completions", kind: "client_disconnected" })).toBe(1);
+    expect(
+      metricValue(text, "switchyard_backend_errors_total", {
+        endpoint: "/v1/chat/completions",
+        kind: "client_disconnected",
+      }),
+    ).toBe(1);
     // The aborted stream stopped early: far fewer than 450 tokens were counted.
-    expect(metricValue(text, "switchyard_backend_generated_tokens_total", { endpoint: "/v1/chat/completions" }) ?? 0).toBeLessThan(450);
+    expect(
+      metricValue(text, "switchyard_backend_generated_tokens_total", { endpoint: "/v1/chat/completions" }) ??
+        0,
+    ).toBeLessThan(450);
     const next = await postJson(`${t.url}/generate`, { prompt: "Once upon a time", max_tokens: 8 });
     expect(next.status).toBe(200);
-    expect((await next.json()).usage.completion_tokens).toBe(8);
+    expect(((await next.json()) as { usage: { completion_tokens: number } }).usage.completion_tokens).toBe(8);
   });
 
   it("a full queue answers 429 with Retry-After and /ready reports saturation", async () => {
@@ -73,22 +106,43 @@ describe.skipIf(!modelsPresent)("concurrency, backpressure, disconnects, readine
     expect(a.at(-1)?.event).toBe("done");
     expect(b.at(-1)?.event).toBe("done");
     expect((await fetch(`${url}/ready`)).status).toBe(200);
-    expect(metricValue(await metrics(url), "switchyard_backend_errors_total", { endpoint: "/v1/completions", kind: "queue_full" })).toBe(1);
+    expect(
+      metricValue(await metrics(url), "switchyard_backend_errors_total", {
+        endpoint: "/v1/completions",
+        kind: "queue_full",
+      }),
+    ).toBe(1);
   });
 
   it("per-request timeout: 504 before streaming, in-band error (no [DONE]) mid-stream", async () => {
     t = await startTestServer({ parallel: 1, timeoutMs: 150 });
-    const plain = await postJson(`${t.url}/v1/completions`, { prompt: "Once upon a time", max_tokens: 450, temperature: 0 });
+    const plain = await postJson(`${t.url}/v1/completions`, {
+      prompt: "Once upon a time",
+      max_tokens: 450,
+      temperature: 0,
+    });
     expect(plain.status).toBe(504);
     expect(await plain.json()).toMatchObject({ error: { code: "timeout" } });
-    const messages = await readSse(await postJson(`${t.url}/v1/completions`, { prompt: "Once upon a time", max_tokens: 450, temperature: 0, stream: true }));
+    const messages = await readSse(
+      await postJson(`${t.url}/v1/completions`, {
+        prompt: "Once upon a time",
+        max_tokens: 450,
+        temperature: 0,
+        stream: true,
+      }),
+    );
     expect(messages.some((m) => m.data === "[DONE]")).toBe(false);
-    expect(JSON.parse(messages.at(-1)?.data ?? "{}")).toMatchObject({ error: { code: "timeout", type: "timeout_error" } });
+    expect(JSON.parse(messages.at(-1)?.data ?? "{}")).toMatchObject({
+      error: { code: "timeout", type: "timeout_error" },
+    });
     await waitFor(() => t?.server.runtime.stats.busy === 0);
   });
 
   it("readiness: 503 while loading, 200 when loaded, 503 while draining", async () => {
-    const server = createBackendServer({ model: "stories260k", modelDir: MODEL_DIR, port: 0, threads: 1, contextSize: 512 }, { logger: { log: () => {} } });
+    const server = createBackendServer(
+      { model: "stories260k", modelDir: MODEL_DIR, port: 0, threads: 1, contextSize: 512 },
+      { logger: { log: () => {} } },
+    );
     const { url } = await server.listen();
     try {
       const loading = await fetch(`${url}/ready`);
@@ -108,7 +162,10 @@ describe.skipIf(!modelsPresent)("concurrency, backpressure, disconnects, readine
       const draining = await server.app.request("/ready");
       expect(draining.status).toBe(503);
       expect(await draining.json()).toMatchObject({ status: "draining" });
-      const refused = await server.app.request("/generate", { method: "POST", body: JSON.stringify({ prompt: "hi", max_tokens: 2 }) });
+      const refused = await server.app.request("/generate", {
+        method: "POST",
+        body: JSON.stringify({ prompt: "hi", max_tokens: 2 }),
+      });
       expect(refused.status).toBe(503);
       expect(await refused.json()).toMatchObject({ error: { code: "shutting_down" } });
       const finished = await readSse(await inFlight);

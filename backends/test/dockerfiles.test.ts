@@ -39,8 +39,8 @@ describe.each(DOCKERFILES)("%s", (file) => {
     expect(users.length).toBeGreaterThan(0);
     expect(users.at(-1)).not.toMatch(/^(root|0)(:|$)/);
     // USER comes after every RUN, so nothing later runs as root.
-    const lastUser = runtime.findLastIndex((i) => i.op === "USER");
-    expect(runtime.findLastIndex((i) => i.op === "RUN")).toBeLessThan(lastUser);
+    const ops = runtime.map((i) => i.op);
+    expect(ops.lastIndexOf("RUN")).toBeLessThan(ops.lastIndexOf("USER"));
   });
 
   it("has a HEALTHCHECK on /health and mounts models as a volume", () => {
@@ -60,7 +60,8 @@ describe.each(DOCKERFILES)("%s", (file) => {
       for (const args of all("COPY", stage)) {
         if (args.startsWith("--from")) continue;
         const sources = args.split(/\s+/).slice(0, -1);
-        for (const source of sources) expect(existsSync(resolve(ROOT, source)), `${file}: COPY ${source}`).toBe(true);
+        for (const source of sources)
+          expect(existsSync(resolve(ROOT, source)), `${file}: COPY ${source}`).toBe(true);
         expect(args).not.toMatch(/\.gguf|shared\/models/);
       }
     }
@@ -68,7 +69,9 @@ describe.each(DOCKERFILES)("%s", (file) => {
 
   it("starts the transpiled CLI", () => {
     expect(all("ENTRYPOINT").join(" ")).toContain('"backends/dist/cli.js"');
-    expect(stages.some((stage) => all("RUN", stage).some((run) => run.includes("npm run build -w backends")))).toBe(true);
+    expect(
+      stages.some((stage) => all("RUN", stage).some((run) => run.includes("npm run build -w backends"))),
+    ).toBe(true);
   });
 });
 
@@ -80,7 +83,10 @@ describe("the image's build step", () => {
     // The catalogue resolves relative to the transpiled files exactly as from src/.
     let message = "";
     try {
-      execFileSync("node", ["backends/dist/cli.js", "--model", "no-such-model", "--port", "0"], { cwd: ROOT, stdio: "pipe" });
+      execFileSync("node", ["backends/dist/cli.js", "--model", "no-such-model", "--port", "0"], {
+        cwd: ROOT,
+        stdio: "pipe",
+      });
     } catch (error) {
       message = String((error as { stderr: Buffer }).stderr);
     }

@@ -24,10 +24,21 @@ export interface TestServer {
 }
 
 /** A real server on port 0 with the given model (1 thread, small context), loaded and listening. */
-export async function startTestServer(options: Partial<BackendOptionsInput> = {}, extras: BackendServerExtras = {}): Promise<TestServer> {
+export async function startTestServer(
+  options: Partial<BackendOptionsInput> = {},
+  extras: BackendServerExtras = {},
+): Promise<TestServer> {
   const logs: LogFields[] = [];
   const server = createBackendServer(
-    { model: "stories260k", port: 0, threads: 1, parallel: 2, contextSize: 512, modelDir: MODEL_DIR, ...options },
+    {
+      model: "stories260k",
+      port: 0,
+      threads: 1,
+      parallel: 2,
+      contextSize: 512,
+      modelDir: MODEL_DIR,
+      ...options,
+    },
     { logger: { log: (level, msg, fields = {}) => logs.push({ level, msg, ...fields }) }, ...extras },
   );
   const { url } = await server.listen();
@@ -43,9 +54,14 @@ export interface SseMessage {
 }
 
 /** Reads an SSE response to the end (or until `stopAfter` returns true), with arrival times. */
-export async function readSse(response: Response, stopAfter?: (message: SseMessage) => boolean): Promise<SseMessage[]> {
+export async function readSse(
+  response: Response,
+  stopAfter?: (message: SseMessage) => boolean,
+): Promise<SseMessage[]> {
   const started = performance.now();
-  const reader = (response.body as ReadableStream<Uint8Array>).pipeThrough(new TextDecoderStream()).getReader();
+  const reader = (response.body as ReadableStream<Uint8Array>)
+    .pipeThrough(new TextDecoderStream())
+    .getReader();
   const messages: SseMessage[] = [];
   let buffer = "";
   for (;;) {
@@ -76,10 +92,19 @@ export async function readSse(response: Response, stopAfter?: (message: SseMessa
 }
 
 export const postJson = (url: string, body: unknown, init: RequestInit = {}) =>
-  fetch(url, { method: "POST", headers: { "content-type": "application/json", ...(init.headers ?? {}) }, body: typeof body === "string" ? body : JSON.stringify(body), ...(init.signal ? { signal: init.signal } : {}) });
+  fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...(init.headers ?? {}) },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+    ...(init.signal ? { signal: init.signal } : {}),
+  });
 
 /** Polls until `check` passes or the timeout expires. */
-export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 10_000, intervalMs = 20): Promise<void> {
+export async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 10_000,
+  intervalMs = 20,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check()) return;
@@ -89,13 +114,23 @@ export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs
 }
 
 /** Value of a metric sample from the Prometheus text format. */
-export function metricValue(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
+export function metricValue(
+  text: string,
+  name: string,
+  labels: Record<string, string> = {},
+): number | undefined {
   for (const line of text.split("\n")) {
     if (!line.startsWith(name)) continue;
     const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (.+)$/.exec(line);
     if (!match || match[1] !== name) continue;
-    const present = Object.fromEntries([...(match[3] ?? "").matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+    const present = Object.fromEntries(
+      [...(match[3] ?? "").matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]),
+    );
     if (Object.entries(labels).every(([k, v]) => present[k] === v)) return Number(match[4]);
   }
   return undefined;
 }
+
+/** Response JSON for assertions (shapes are checked by the assertions themselves). */
+// biome-ignore lint/suspicious/noExplicitAny: test bodies are asserted field by field at run time
+export const readJson = async (response: Response): Promise<any> => response.json();

@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { type AppEnv, observationOf } from "../app-env.js";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { type AppEnv, observationOf } from "../app-env.js";
 
 /** OpenAI-style error body: `{"error": {"message", "type", "param", "code"}}`. */
 export interface OpenAIErrorBody {
@@ -48,7 +48,11 @@ export class ApiError extends HTTPException {
   readonly kind: ErrorKind;
   readonly param: string | null;
 
-  constructor(kind: ErrorKind, message: string, options: { param?: string | null; headers?: Record<string, string>; cause?: unknown } = {}) {
+  constructor(
+    kind: ErrorKind,
+    message: string,
+    options: { param?: string | null; headers?: Record<string, string>; cause?: unknown } = {},
+  ) {
     const status = ERROR_KINDS[kind].status as ContentfulStatusCode;
     const res = new Response(JSON.stringify(errorBody(kind, message, options.param ?? null)), {
       status,
@@ -65,7 +69,15 @@ export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
   if (error instanceof HTTPException) {
     const kind: ErrorKind =
-      error.status === 413 ? "payload_too_large" : error.status === 401 ? "unauthorized" : error.status === 404 ? "not_found" : error.status < 500 ? "invalid_request" : "internal_error";
+      error.status === 413
+        ? "payload_too_large"
+        : error.status === 401
+          ? "unauthorized"
+          : error.status === 404
+            ? "not_found"
+            : error.status < 500
+              ? "invalid_request"
+              : "internal_error";
     return new ApiError(kind, error.message || ERROR_KINDS[kind].type, { cause: error });
   }
   return new ApiError("internal_error", "internal server error", { cause: error });

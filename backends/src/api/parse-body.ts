@@ -24,9 +24,20 @@ export async function parseJsonBody<S extends z.ZodType>(c: Context, schema: S):
   const issue = result.error.issues[0];
   if (!issue) throw new ApiError("invalid_request", "invalid request body");
   if (issue.code === "unrecognized_keys") {
-    throw new ApiError("invalid_request", `Unrecognized request argument supplied: ${issue.keys.join(", ")}`, { param: issue.keys[0] ?? null });
+    throw new ApiError(
+      "invalid_request",
+      `Unrecognized request argument supplied: ${issue.keys.join(", ")}`,
+      { param: issue.keys[0] ?? null },
+    );
   }
-  const param = issue.path.reduce<string>((acc, key) => (typeof key === "number" ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)), "");
+  const param = issue.path.reduce<string>(
+    (acc, key) => (typeof key === "number" ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)),
+    "",
+  );
   const unsupported = /not supported|only .* supported/.test(issue.message);
-  throw new ApiError(unsupported ? "unsupported_parameter" : "invalid_request", param ? `Invalid '${param}': ${issue.message}` : issue.message, { param: param || null });
+  throw new ApiError(
+    unsupported ? "unsupported_parameter" : "invalid_request",
+    param ? `Invalid '${param}': ${issue.message}` : issue.message,
+    { param: param || null },
+  );
 }

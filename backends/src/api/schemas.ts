@@ -7,7 +7,10 @@ export interface RequestLimits {
 
 const nonBlank = (what: string) => z.string().refine((s) => s.trim().length > 0, `${what} must not be empty`);
 
-const stop = z.union([nonBlank("stop"), z.array(nonBlank("stop sequence")).max(4, "at most 4 stop sequences")]).nullable().optional();
+const stop = z
+  .union([nonBlank("stop"), z.array(nonBlank("stop sequence")).max(4, "at most 4 stop sequences")])
+  .nullable()
+  .optional();
 
 /** Sampling and streaming fields shared by every generation endpoint. */
 function generationFields(limits: RequestLimits) {
@@ -41,7 +44,10 @@ const openAIFields = {
 };
 
 const textPart = z.strictObject({ type: z.literal("text"), text: z.string() });
-const messageContent = z.union([z.string(), z.array(textPart, "content parts other than text are not supported").min(1)]);
+const messageContent = z.union([
+  z.string(),
+  z.array(textPart, "content parts other than text are not supported").min(1),
+]);
 
 const chatMessage = z.discriminatedUnion(
   "role",
@@ -58,7 +64,9 @@ export type ChatMessage = z.output<typeof chatMessage>;
 
 /** Text of a message whether content is a string or text parts. */
 export function messageText(message: ChatMessage): string {
-  return typeof message.content === "string" ? message.content : message.content.map((part) => part.text).join("");
+  return typeof message.content === "string"
+    ? message.content
+    : message.content.map((part) => part.text).join("");
 }
 
 /** POST /v1/chat/completions */
@@ -70,9 +78,15 @@ export function chatCompletionSchema(limits: RequestLimits) {
       messages: z.array(chatMessage).min(1, "messages must not be empty"),
       max_completion_tokens: generationFields(limits).max_tokens,
       logprobs: z.literal(false, "logprobs are not supported").nullable().optional(),
-      response_format: z.strictObject({ type: z.literal("text", "only response_format text is supported") }).nullable().optional(),
+      response_format: z
+        .strictObject({ type: z.literal("text", "only response_format text is supported") })
+        .nullable()
+        .optional(),
     })
-    .refine((body) => body.messages.some((m) => messageText(m).trim().length > 0), { message: "messages must contain some text", path: ["messages"] });
+    .refine((body) => body.messages.some((m) => messageText(m).trim().length > 0), {
+      message: "messages must contain some text",
+      path: ["messages"],
+    });
 }
 
 /** POST /v1/completions */
@@ -80,10 +94,17 @@ export function completionSchema(limits: RequestLimits) {
   return z.strictObject({
     ...openAIFields,
     ...generationFields(limits),
-    prompt: z.union([z.string(), z.array(z.string())], "prompt must be a string").superRefine((prompt, ctx) => {
-      if (Array.isArray(prompt) && prompt.length !== 1) ctx.addIssue({ code: "custom", message: "batched prompts are not supported: send one prompt string" });
-      else if ((Array.isArray(prompt) ? (prompt[0] ?? "") : prompt).trim().length === 0) ctx.addIssue({ code: "custom", message: "prompt must not be empty" });
-    }),
+    prompt: z
+      .union([z.string(), z.array(z.string())], "prompt must be a string")
+      .superRefine((prompt, ctx) => {
+        if (Array.isArray(prompt) && prompt.length !== 1)
+          ctx.addIssue({
+            code: "custom",
+            message: "batched prompts are not supported: send one prompt string",
+          });
+        else if ((Array.isArray(prompt) ? (prompt[0] ?? "") : prompt).trim().length === 0)
+          ctx.addIssue({ code: "custom", message: "prompt must not be empty" });
+      }),
     echo: z.literal(false, "echo is not supported").nullable().optional(),
     suffix: z.null("suffix is not supported").optional(),
     logprobs: z.null("logprobs are not supported").optional(),

@@ -4,7 +4,7 @@ import type { BackendOptions } from "../config.js";
 import { type LoadedModel, loadModel } from "../model/load-model.js";
 import type { BackendMetrics } from "../telemetry/metrics.js";
 import { type PreparedPrompt, PromptBuilder } from "./prompt.js";
-import { PoolClosedError, QueueFullError, SlotPool, type SlotLease } from "./slot-pool.js";
+import { PoolClosedError, QueueFullError, type SlotLease, SlotPool } from "./slot-pool.js";
 
 export type RuntimeState = "loading" | "ready" | "draining" | "stopped" | "failed";
 
@@ -116,7 +116,9 @@ export class ModelRuntime {
   /** Throws the 503 that fits the current state when generation is not possible. */
   assertAccepting(): void {
     if (this.state === "loading") {
-      throw new ApiError("model_loading", "model is loading, retry shortly", { headers: { "Retry-After": String(RETRY_AFTER_SECONDS) } });
+      throw new ApiError("model_loading", "model is loading, retry shortly", {
+        headers: { "Retry-After": String(RETRY_AFTER_SECONDS) },
+      });
     }
     if (this.state !== "ready") throw new ApiError("shutting_down", "server is shutting down");
   }
@@ -135,7 +137,11 @@ export class ModelRuntime {
    * max_tokens for a prompt: the requested value must fit the context next to the prompt;
    * without one, whatever room is left (up to the cap).
    */
-  resolveMaxTokens(prompt: PreparedPrompt, requested: number | null | undefined, param = "max_tokens"): number {
+  resolveMaxTokens(
+    prompt: PreparedPrompt,
+    requested: number | null | undefined,
+    param = "max_tokens",
+  ): number {
     const room = this.contextSize - prompt.promptTokens;
     if (room <= 0 || (requested != null && requested > room)) {
       const asked = requested != null ? ` + ${requested} requested completion tokens` : "";
@@ -173,7 +179,9 @@ export class ModelRuntime {
       return await (this.#pool as SlotPool<LlamaContextSequence>).acquire(request.signal);
     } catch (error) {
       if (error instanceof QueueFullError) {
-        throw new ApiError("queue_full", `server busy: ${error.message}; retry later`, { headers: { "Retry-After": String(RETRY_AFTER_SECONDS) } });
+        throw new ApiError("queue_full", `server busy: ${error.message}; retry later`, {
+          headers: { "Retry-After": String(RETRY_AFTER_SECONDS) },
+        });
       }
       if (error instanceof PoolClosedError) throw new ApiError("shutting_down", "server is shutting down");
       throw abortError(request) ?? error;
@@ -201,7 +209,13 @@ export class ModelRuntime {
         topP: params.topP,
         ...(params.seed !== undefined ? { seed: params.seed } : {}),
         customStopTriggers: [...prompt.stopTriggers, ...params.stop],
-        repeatPenalty: penalties ? { penalty: 1, presencePenalty: params.presencePenalty ?? 0, frequencyPenalty: params.frequencyPenalty ?? 0 } : false,
+        repeatPenalty: penalties
+          ? {
+              penalty: 1,
+              presencePenalty: params.presencePenalty ?? 0,
+              frequencyPenalty: params.frequencyPenalty ?? 0,
+            }
+          : false,
         // The prompt was checked to fit with max_tokens; never silently drop the start of it.
         disableContextShift: true,
         contextShiftSize: 0,
@@ -225,7 +239,10 @@ export class ModelRuntime {
     } catch (error) {
       // An interrupted evaluation may leave partial state behind: start the next request clean.
       await sequence.clearHistory().catch(() => {});
-      throw abortError(hooks.request) ?? new ApiError("generation_failed", `generation failed: ${(error as Error).message}`, { cause: error });
+      throw (
+        abortError(hooks.request) ??
+        new ApiError("generation_failed", `generation failed: ${(error as Error).message}`, { cause: error })
+      );
     } finally {
       completion.dispose({ disposeSequence: false });
     }
@@ -260,7 +277,8 @@ export class ModelRuntime {
 function abortError(request: RequestSignal): ApiError | null {
   const kind = request.abortKind();
   if (kind === "timeout") return new ApiError("timeout", "request timed out");
-  if (kind === "shutting_down") return new ApiError("shutting_down", "server is shutting down: generation cancelled");
+  if (kind === "shutting_down")
+    return new ApiError("shutting_down", "server is shutting down: generation cancelled");
   if (kind === "client_disconnected") return new ApiError("client_disconnected", "client disconnected");
   return null;
 }

@@ -1,4 +1,11 @@
-import { type ChatHistoryItem, type ChatWrapper, type LlamaModel, type LlamaText, resolveChatWrapper, type Token } from "node-llama-cpp";
+import {
+  type ChatHistoryItem,
+  type ChatWrapper,
+  type LlamaModel,
+  type LlamaText,
+  resolveChatWrapper,
+  type Token,
+} from "node-llama-cpp";
 import type { ChatMessage } from "../api/schemas.js";
 import { messageText } from "../api/schemas.js";
 
@@ -13,7 +20,12 @@ export interface PreparedPrompt {
   sourceText: string;
 }
 
-const FLATTENED_ROLE = { system: "System", developer: "System", user: "User", assistant: "Assistant" } as const;
+const FLATTENED_ROLE = {
+  system: "System",
+  developer: "System",
+  user: "User",
+  assistant: "Assistant",
+} as const;
 
 /**
  * Turns request input into tokens. Models with a chat template use node-llama-cpp's chat wrapper
@@ -63,6 +75,11 @@ export class PromptBuilder {
     let tokens = state.contextText.tokenize(this.#model.tokenizer);
     // LlamaCompletion prepends BOS on its own; drop the template's so it is not doubled.
     if (this.#bosTokens && tokens[0] === this.#model.tokens.bos) tokens = tokens.slice(1);
-    return { tokens, promptTokens: tokens.length + this.#bosTokens, stopTriggers: state.stopGenerationTriggers, sourceText };
+    return {
+      tokens,
+      promptTokens: tokens.length + this.#bosTokens,
+      stopTriggers: state.stopGenerationTriggers,
+      sourceText,
+    };
   }
 }

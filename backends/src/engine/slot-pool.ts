@@ -53,7 +53,11 @@ export class SlotPool<T> {
   }
 
   get stats(): SlotPoolStats {
-    return { capacity: this.#capacity, busy: this.#capacity - this.#free.length, waiting: this.#waiters.length };
+    return {
+      capacity: this.#capacity,
+      busy: this.#capacity - this.#free.length,
+      waiting: this.#waiters.length,
+    };
   }
 
   /** True when a new request could neither get a slot nor a place in the queue. */
@@ -70,7 +74,9 @@ export class SlotPool<T> {
       return Promise.resolve(this.#lease(free));
     }
     if (this.#waiters.length >= this.#queueSize) {
-      return Promise.reject(new QueueFullError(`all ${this.#capacity} slots busy and ${this.#waiters.length} requests queued`));
+      return Promise.reject(
+        new QueueFullError(`all ${this.#capacity} slots busy and ${this.#waiters.length} requests queued`),
+      );
     }
     return new Promise<SlotLease<T>>((resolve, reject) => {
       const onAbort = () => {

@@ -1,5 +1,12 @@
 import { open } from "node:fs/promises";
-import { getLlama, type Llama, type LlamaContext, type LlamaContextSequence, type LlamaModel, LlamaLogLevel } from "node-llama-cpp";
+import {
+  getLlama,
+  type Llama,
+  type LlamaContext,
+  type LlamaContextSequence,
+  LlamaLogLevel,
+  type LlamaModel,
+} from "node-llama-cpp";
 import { defaultModelDir, type ResolvedModel, resolveModel, verifySha256 } from "../catalogue/index.js";
 import type { BackendOptions } from "../config.js";
 
@@ -81,17 +88,26 @@ export async function loadModel(options: BackendOptions): Promise<LoadedModel> {
   }
   let model: LlamaModel;
   try {
-    model = await llama.loadModel({ modelPath: resolved.path, gpuLayers: llama.gpu === false ? 0 : options.gpuLayers });
+    model = await llama.loadModel({
+      modelPath: resolved.path,
+      gpuLayers: llama.gpu === false ? 0 : options.gpuLayers,
+    });
   } catch (error) {
     throw new ModelLoadError(`Cannot load ${resolved.path}: ${(error as Error).message.split("\n")[0]}`);
   }
   const requested = options.contextSize ?? Math.min(resolved.contextLength, DEFAULT_MAX_CONTEXT);
   let context: LlamaContext;
   try {
-    context = await model.createContext({ contextSize: requested, sequences: options.parallel, threads: options.threads });
+    context = await model.createContext({
+      contextSize: requested,
+      sequences: options.parallel,
+      threads: options.threads,
+    });
   } catch (error) {
     await model.dispose();
-    throw new ModelLoadError(`Cannot create a ${requested}-token context for ${resolved.path}: ${(error as Error).message.split("\n")[0]}`);
+    throw new ModelLoadError(
+      `Cannot create a ${requested}-token context for ${resolved.path}: ${(error as Error).message.split("\n")[0]}`,
+    );
   }
   const sequences = Array.from({ length: options.parallel }, () => context.getSequence());
   return {

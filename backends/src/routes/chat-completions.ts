@@ -1,8 +1,8 @@
 import { Hono } from "hono";
-import type { AppEnv } from "../app-env.js";
 import { errorBody } from "../api/errors.js";
 import { parseJsonBody } from "../api/parse-body.js";
 import { chatCompletionSchema } from "../api/schemas.js";
+import type { AppEnv } from "../app-env.js";
 import { type ResponseFormatter, respondWithGeneration } from "./generation-response.js";
 import type { RouteDeps } from "./route-deps.js";
 import { assertServedModel, generationParams } from "./sampling.js";
@@ -14,7 +14,11 @@ const usageOf = (r: { promptTokens: number; completionTokens: number }) => ({
 });
 
 function chatFormatter(includeUsage: boolean): ResponseFormatter {
-  const chunk = (meta: { id: string; created: number; model: string }, choices: unknown[], extra: object = {}) => ({
+  const chunk = (
+    meta: { id: string; created: number; model: string },
+    choices: unknown[],
+    extra: object = {},
+  ) => ({
     id: meta.id,
     object: "chat.completion.chunk",
     created: meta.created,
@@ -30,11 +34,26 @@ function chatFormatter(includeUsage: boolean): ResponseFormatter {
       object: "chat.completion",
       created: meta.created,
       model: meta.model,
-      choices: [{ index: 0, message: { role: "assistant", content: result.text, refusal: null }, logprobs: null, finish_reason: result.finishReason }],
+      choices: [
+        {
+          index: 0,
+          message: { role: "assistant", content: result.text, refusal: null },
+          logprobs: null,
+          finish_reason: result.finishReason,
+        },
+      ],
       usage: usageOf(result),
     }),
-    streamStart: (meta) => [{ data: chunk(meta, [{ index: 0, delta: { role: "assistant", content: "" }, logprobs: null, finish_reason: null }]) }],
-    streamText: (text, meta) => ({ data: chunk(meta, [{ index: 0, delta: { content: text }, logprobs: null, finish_reason: null }]) }),
+    streamStart: (meta) => [
+      {
+        data: chunk(meta, [
+          { index: 0, delta: { role: "assistant", content: "" }, logprobs: null, finish_reason: null },
+        ]),
+      },
+    ],
+    streamText: (text, meta) => ({
+      data: chunk(meta, [{ index: 0, delta: { content: text }, logprobs: null, finish_reason: null }]),
+    }),
     streamEnd: (result, meta) => [
       { data: chunk(meta, [{ index: 0, delta: {}, logprobs: null, finish_reason: result.finishReason }]) },
       ...(includeUsage ? [{ data: chunk(meta, [], { usage: usageOf(result) }) }] : []),
@@ -56,7 +75,11 @@ export function chatCompletionsRoute(deps: RouteDeps) {
     assertServedModel(deps.runtime, body.model);
     const prompt = deps.runtime.prepareChat(body.messages);
     const requested = body.max_completion_tokens ?? body.max_tokens;
-    const maxTokens = deps.runtime.resolveMaxTokens(prompt, requested, body.max_completion_tokens != null ? "max_completion_tokens" : "max_tokens");
+    const maxTokens = deps.runtime.resolveMaxTokens(
+      prompt,
+      requested,
+      body.max_completion_tokens != null ? "max_completion_tokens" : "max_tokens",
+    );
     return respondWithGeneration(c, deps.runtime, deps.hashPrompt, {
       prompt,
       params: generationParams(body, maxTokens),

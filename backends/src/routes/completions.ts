@@ -1,8 +1,8 @@
 import { Hono } from "hono";
-import type { AppEnv } from "../app-env.js";
 import { errorBody } from "../api/errors.js";
 import { parseJsonBody } from "../api/parse-body.js";
 import { completionSchema } from "../api/schemas.js";
+import type { AppEnv } from "../app-env.js";
 import { type ResponseFormatter, respondWithGeneration } from "./generation-response.js";
 import type { RouteDeps } from "./route-deps.js";
 import { assertServedModel, generationParams } from "./sampling.js";
@@ -14,7 +14,11 @@ const usageOf = (r: { promptTokens: number; completionTokens: number }) => ({
 });
 
 function completionFormatter(includeUsage: boolean): ResponseFormatter {
-  const chunk = (meta: { id: string; created: number; model: string }, choices: unknown[], extra: object = {}) => ({
+  const chunk = (
+    meta: { id: string; created: number; model: string },
+    choices: unknown[],
+    extra: object = {},
+  ) => ({
     id: meta.id,
     object: "text_completion",
     created: meta.created,
@@ -34,7 +38,9 @@ function completionFormatter(includeUsage: boolean): ResponseFormatter {
       usage: usageOf(result),
     }),
     streamStart: () => [],
-    streamText: (text, meta) => ({ data: chunk(meta, [{ index: 0, text, logprobs: null, finish_reason: null }]) }),
+    streamText: (text, meta) => ({
+      data: chunk(meta, [{ index: 0, text, logprobs: null, finish_reason: null }]),
+    }),
     streamEnd: (result, meta) => [
       { data: chunk(meta, [{ index: 0, text: "", logprobs: null, finish_reason: result.finishReason }]) },
       ...(includeUsage ? [{ data: chunk(meta, [], { usage: usageOf(result) }) }] : []),

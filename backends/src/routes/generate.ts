@@ -1,8 +1,8 @@
 import { Hono } from "hono";
-import type { AppEnv } from "../app-env.js";
 import { errorBody } from "../api/errors.js";
 import { parseJsonBody } from "../api/parse-body.js";
 import { generateSchema } from "../api/schemas.js";
+import type { AppEnv } from "../app-env.js";
 import type { GenerationResult } from "../engine/model-runtime.js";
 import { type ResponseFormatter, respondWithGeneration } from "./generation-response.js";
 import type { RouteDeps } from "./route-deps.js";
@@ -15,8 +15,16 @@ function summary(result: GenerationResult, meta: { id: string; model: string }) 
     id: meta.id,
     model: meta.model,
     finish_reason: result.finishReason,
-    usage: { prompt_tokens: result.promptTokens, completion_tokens: result.completionTokens, total_tokens: result.promptTokens + result.completionTokens },
-    timings: { ttft_ms: result.ttftMs === null ? null : round1(result.ttftMs), generation_ms: round1(result.generationMs), tokens_per_second: round1(result.tokensPerSecond) },
+    usage: {
+      prompt_tokens: result.promptTokens,
+      completion_tokens: result.completionTokens,
+      total_tokens: result.promptTokens + result.completionTokens,
+    },
+    timings: {
+      ttft_ms: result.ttftMs === null ? null : round1(result.ttftMs),
+      generation_ms: round1(result.generationMs),
+      tokens_per_second: round1(result.tokensPerSecond),
+    },
   };
 }
 

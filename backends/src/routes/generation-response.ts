@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
-import { type AppEnv, observationOf } from "../app-env.js";
 import { type ApiError, toApiError } from "../api/errors.js";
+import { type AppEnv, observationOf } from "../app-env.js";
 import type { GenerationParams, GenerationResult, ModelRuntime } from "../engine/model-runtime.js";
 import type { PreparedPrompt } from "../engine/prompt.js";
 
@@ -58,7 +58,11 @@ export async function respondWithGeneration(
   observation.stream = stream;
   observation.promptHash = hashPrompt(prompt.sourceText);
   observation.promptTokens = prompt.promptTokens;
-  const meta: ResponseMeta = { id: `${formatter.idPrefix}-${randomUUID()}`, created: Math.floor(Date.now() / 1000), model: runtime.loaded?.id ?? "" };
+  const meta: ResponseMeta = {
+    id: `${formatter.idPrefix}-${randomUUID()}`,
+    created: Math.floor(Date.now() / 1000),
+    model: runtime.loaded?.id ?? "",
+  };
   const signal = runtime.requestSignal(c.req.raw.signal);
   const lease = await runtime.acquire(signal);
   observation.queueMs = Math.round(performance.now() - startedAt);

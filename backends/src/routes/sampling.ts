@@ -32,6 +32,10 @@ export function assertServedModel(runtime: ModelRuntime, requested: string | und
   runtime.assertAccepting();
   const served = runtime.loaded?.id;
   if (requested !== undefined && requested !== served) {
-    throw new ApiError("model_not_found", `The model '${requested}' does not exist on this server (it serves '${served}')`, { param: "model" });
+    throw new ApiError(
+      "model_not_found",
+      `The model '${requested}' does not exist on this server (it serves '${served}')`,
+      { param: "model" },
+    );
   }
 }

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
-import type { AppEnv } from "../app-env.js";
 import { errorBody } from "../api/errors.js";
+import type { AppEnv } from "../app-env.js";
 import { RETRY_AFTER_SECONDS } from "../engine/model-runtime.js";
 import type { RouteDeps } from "./route-deps.js";
 
@@ -16,7 +16,11 @@ export function statusRoutes(deps: RouteDeps) {
     .get("/health", (c) => c.json({ status: "ok" }))
     .get("/ready", (c) => {
       const stats = runtime.stats;
-      const body = { status: runtime.isReady ? "ready" : runtime.state === "ready" ? "saturated" : runtime.state, model: runtime.loaded?.id ?? null, ...stats };
+      const body = {
+        status: runtime.isReady ? "ready" : runtime.state === "ready" ? "saturated" : runtime.state,
+        model: runtime.loaded?.id ?? null,
+        ...stats,
+      };
       if (!runtime.isReady) c.header("Retry-After", String(RETRY_AFTER_SECONDS));
       return c.json(body, runtime.isReady ? 200 : 503);
     })
@@ -38,5 +42,7 @@ export function statusRoutes(deps: RouteDeps) {
         ],
       });
     })
-    .get("/metrics", async (c) => c.text(await metrics.registry.metrics(), 200, { "content-type": metrics.registry.contentType }));
+    .get("/metrics", async (c) =>
+      c.text(await metrics.registry.metrics(), 200, { "content-type": metrics.registry.contentType }),
+    );
 }

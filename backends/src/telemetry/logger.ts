@@ -12,7 +12,9 @@ export interface Logger {
  *
  * @example createJsonLogger().log("info", "listening", { port: 8081 });
  */
-export function createJsonLogger(write: (line: string) => void = (line) => process.stdout.write(`${line}\n`)): Logger {
+export function createJsonLogger(
+  write: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
+): Logger {
   return {
     log(level, msg, fields = {}) {
       write(JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields }));

@@ -6,11 +6,22 @@ const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
 const TOKENS_PER_SECOND_BUCKETS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000];
 
 /** Label values the server may use; anything else is folded into these to keep cardinality bounded. */
-export const ENDPOINT_LABELS = ["/v1/chat/completions", "/v1/completions", "/generate", "/v1/models", "/health", "/ready", "/metrics", "unmatched"] as const;
+export const ENDPOINT_LABELS = [
+  "/v1/chat/completions",
+  "/v1/completions",
+  "/generate",
+  "/v1/models",
+  "/health",
+  "/ready",
+  "/metrics",
+  "unmatched",
+] as const;
 export type EndpointLabel = (typeof ENDPOINT_LABELS)[number];
 
 export function endpointLabel(routePath: string | undefined): EndpointLabel {
-  return (ENDPOINT_LABELS as readonly string[]).includes(routePath ?? "") ? (routePath as EndpointLabel) : "unmatched";
+  return (ENDPOINT_LABELS as readonly string[]).includes(routePath ?? "")
+    ? (routePath as EndpointLabel)
+    : "unmatched";
 }
 
 export function statusClass(status: number): string {
@@ -46,9 +57,11 @@ export function createBackendMetrics(modelId: string) {
       this.set((usage.user + usage.system) / 1e6);
     },
   });
-  new Gauge({ name: "switchyard_backend_process_start_time_seconds", help: "Process start time, unix seconds.", registers }).set(
-    Math.round(Date.now() / 1000 - process.uptime()),
-  );
+  new Gauge({
+    name: "switchyard_backend_process_start_time_seconds",
+    help: "Process start time, unix seconds.",
+    registers,
+  }).set(Math.round(Date.now() / 1000 - process.uptime()));
   const metrics = {
     registry,
     requestDuration: new Histogram({
@@ -90,13 +103,26 @@ export function createBackendMetrics(modelId: string) {
       labelNames: ["endpoint", "kind"] as const,
       registers,
     }),
-    queueDepth: new Gauge({ name: "switchyard_backend_queue_depth", help: "Requests waiting for a free sequence.", registers }),
-    busySlots: new Gauge({ name: "switchyard_backend_busy_slots", help: "Sequences currently generating.", registers }),
+    queueDepth: new Gauge({
+      name: "switchyard_backend_queue_depth",
+      help: "Requests waiting for a free sequence.",
+      registers,
+    }),
+    busySlots: new Gauge({
+      name: "switchyard_backend_busy_slots",
+      help: "Sequences currently generating.",
+      registers,
+    }),
     slots: new Gauge({ name: "switchyard_backend_slots", help: "Parallel sequences configured.", registers }),
-    ready: new Gauge({ name: "switchyard_backend_ready", help: "1 when the server accepts generation requests.", registers }),
+    ready: new Gauge({
+      name: "switchyard_backend_ready",
+      help: "1 when the server accepts generation requests.",
+      registers,
+    }),
   };
   // Pre-create the error series at 0 so rate() works from the first scrape.
-  for (const kind of Object.keys(ERROR_KINDS)) metrics.errors.labels({ endpoint: "/v1/chat/completions", kind }).inc(0);
+  for (const kind of Object.keys(ERROR_KINDS))
+    metrics.errors.labels({ endpoint: "/v1/chat/completions", kind }).inc(0);
   return metrics;
 }
 

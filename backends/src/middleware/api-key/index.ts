@@ -28,8 +28,12 @@ export function apiKeyAuth(options: ApiKeyOptions): MiddlewareHandler {
       return await check(c, next);
     } catch (error) {
       if (error instanceof HTTPException && !(error instanceof ApiError)) {
-        const message = c.req.header("authorization") ? "invalid API key" : "missing API key: send Authorization: Bearer <key>";
-        throw new ApiError("unauthorized", message, { headers: { "WWW-Authenticate": 'Bearer realm="switchyard-backend"' } });
+        const message = c.req.header("authorization")
+          ? "invalid API key"
+          : "missing API key: send Authorization: Bearer <key>";
+        throw new ApiError("unauthorized", message, {
+          headers: { "WWW-Authenticate": 'Bearer realm="switchyard-backend"' },
+        });
       }
       throw error;
     }

@@ -30,25 +30,33 @@ export function requestLog(options: RequestLogOptions): MiddlewareHandler<AppEnv
       const traceContext = c.get("traceContext") as OtelContext | undefined;
       const spanContext = traceContext ? trace.getSpan(traceContext)?.spanContext() : undefined;
       const errorKind = observation.errorKind;
-      logger.log(errorKind === "internal_error" || errorKind === "generation_failed" ? "error" : errorKind || status >= 400 ? "warn" : "info", "request", {
-        request_id: c.get("requestId"),
-        trace_id: spanContext?.traceId,
-        span_id: spanContext?.spanId,
-        model: modelId,
-        method: c.req.method,
-        route,
-        status,
-        duration_ms: Math.round((performance.now() - started) * 10) / 10,
-        stream: observation.stream,
-        error_kind: errorKind,
-        prompt_hash: observation.promptHash,
-        prompt_tokens: observation.promptTokens,
-        completion_tokens: observation.completionTokens,
-        finish_reason: observation.finishReason,
-        queue_ms: observation.queueMs,
-        ttft_ms: observation.ttftMs,
-        tokens_per_second: observation.tokensPerSecond,
-      });
+      logger.log(
+        errorKind === "internal_error" || errorKind === "generation_failed"
+          ? "error"
+          : errorKind || status >= 400
+            ? "warn"
+            : "info",
+        "request",
+        {
+          request_id: c.get("requestId"),
+          trace_id: spanContext?.traceId,
+          span_id: spanContext?.spanId,
+          model: modelId,
+          method: c.req.method,
+          route,
+          status,
+          duration_ms: Math.round((performance.now() - started) * 10) / 10,
+          stream: observation.stream,
+          error_kind: errorKind,
+          prompt_hash: observation.promptHash,
+          prompt_tokens: observation.promptTokens,
+          completion_tokens: observation.completionTokens,
+          finish_reason: observation.finishReason,
+          queue_ms: observation.queueMs,
+          ttft_ms: observation.ttftMs,
+          tokens_per_second: observation.tokensPerSecond,
+        },
+      );
     });
   };
 }

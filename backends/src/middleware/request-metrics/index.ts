@@ -25,10 +25,13 @@ export function requestMetrics(options: RequestMetricsOptions): MiddlewareHandle
     void observation.settled.finally(() => {
       stopTimer({ endpoint, status_class: statusClass(status) });
       if (observation.errorKind) metrics.errors.inc({ endpoint, kind: observation.errorKind });
-      if (observation.ttftMs !== undefined) metrics.timeToFirstToken.observe({ endpoint }, observation.ttftMs / 1000);
+      if (observation.ttftMs !== undefined)
+        metrics.timeToFirstToken.observe({ endpoint }, observation.ttftMs / 1000);
       if (observation.promptTokens) metrics.promptTokens.inc({ endpoint }, observation.promptTokens);
-      if (observation.completionTokens) metrics.generatedTokens.inc({ endpoint }, observation.completionTokens);
-      if (observation.tokensPerSecond !== undefined) metrics.tokensPerSecond.observe({ endpoint }, observation.tokensPerSecond);
+      if (observation.completionTokens)
+        metrics.generatedTokens.inc({ endpoint }, observation.completionTokens);
+      if (observation.tokensPerSecond !== undefined)
+        metrics.tokensPerSecond.observe({ endpoint }, observation.tokensPerSecond);
     });
   };
 }
