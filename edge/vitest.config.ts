@@ -13,6 +13,7 @@ export default defineConfig({
       "src/proxy/**/*.test.ts",
       "src/config/**/*.test.ts",
       "src/completion/**/*.test.ts",
+      "src/metrics/**/*.test.ts",
       "test/reliability/**/*.test.ts",
       "test/node/**/*.test.ts",
       "test/e2e/**/*.test.ts",
