@@ -14,7 +14,7 @@ export function checkAnswer(output: string, groundTruth: unknown, ctx: { choices
     return checkChoice(output, gt.toUpperCase(), options);
   }
   const gtNumber = referenceNumber(gt);
-  if (gtNumber !== null && !/[a-z]{4,}/i.test(gt.replace(/####.*/, "").slice(-40))) {
+  if (gtNumber !== null) {
     const got = lastNumber(output);
     return got !== null && Math.abs(got - gtNumber) <= 1e-6 * Math.max(1, Math.abs(gtNumber)) ? 1 : 0;
   }
@@ -46,13 +46,13 @@ function checkChoice(output: string, letter: string, options: string[]): number 
   return extractChoice(output, options) === letter ? 1 : 0;
 }
 
-/** The reference's number: the whole string, or the part after GSM8K's "####", or its last number. */
+/** The reference's number: the part after GSM8K's "####", a MATH-style \\boxed{...}, or the whole string. */
 function referenceNumber(gt: string): number | null {
   const hash = gt.split("####");
-  const tail = (hash.length > 1 ? hash[hash.length - 1]! : gt).trim();
-  const direct = toNumber(tail);
-  if (direct !== null) return direct;
-  return hash.length > 1 ? lastNumber(tail) : null;
+  if (hash.length > 1) return lastNumber(hash[hash.length - 1]!);
+  const boxed = /\\boxed\{([^{}]*)\}/.exec(gt);
+  if (boxed) return toNumber(boxed[1]!);
+  return toNumber(gt);
 }
 
 function lastNumber(text: string): number | null {

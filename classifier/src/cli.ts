@@ -104,6 +104,9 @@ async function main(argv: string[]): Promise<void> {
 
 class UsageError extends Error {}
 
+// `npm run router -w classifier` runs in classifier/: resolve the user's paths from where they typed the command.
+if (process.env.INIT_CWD) process.chdir(process.env.INIT_CWD);
+
 main(process.argv.slice(2)).catch((err: unknown) => {
   console.error(`router: ${err instanceof Error ? err.message : String(err)}`);
   process.exitCode = err instanceof UsageError ? 2 : 1;

@@ -1,0 +1,140 @@
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import * as ort from "onnxruntime-web/wasm";
+import { describe, expect, it } from "vitest";
+import { cascadeFrom } from "../../edge/src/routing/classifier/decide.js";
+import { createClassifierPolicy, type LoadedRouter } from "../../edge/src/routing/classifier/index.js";
+import { createOrtRouterSession, type OrtLike } from "../../edge/src/routing/classifier/session.js";
+import { extractFeatures } from "../../edge/src/routing/features/index.js";
+import { loadNodeRouterSession } from "../src/ort-node.js";
+import { readParity, readShippedMeta, SHIPPED_MODEL_DIR } from "./helpers/shipped.js";
+
+const meta = readShippedMeta();
+const loadShipped = async (): Promise<LoadedRouter> => ({ session: await loadNodeRouterSession(SHIPPED_MODEL_DIR, meta), meta });
+const ask = (text: string) => ({ requestedModel: "auto", text, lastUserText: text, maxTokens: null });
+const LARGEST = "llama-3.1-nemotron-51b-instruct";
+
+describe("classifier policy in Node (onnxruntime-web) vs the Python side (parity)", () => {
+  const parity = readParity();
+
+  it("ships the model the parity sample was recorded from", () => {
+    const sha = createHash("sha256").update(readFileSync(resolve(SHIPPED_MODEL_DIR, "router.onnx"))).digest("hex");
+    expect(sha).toBe(parity.onnx_sha256);
+    expect(readFileSync(resolve(SHIPPED_MODEL_DIR, "router.onnx")).length).toBeLessThan(1024 * 1024);
+    expect(parity.models).toEqual(meta.models);
+    expect(parity.threshold).toBe(meta.policy.threshold);
+    // a sample where every decision is the same model would prove little
+    expect(new Set(parity.rows.map((r) => r.model)).size).toBeGreaterThanOrEqual(2);
+  });
+
+  it("computes the same probabilities as LightGBM in Python (float32 tolerance)", async () => {
+    const { session } = await loadShipped();
+    for (const row of parity.rows) {
+      const out = await session.run(extractFeatures(row.prompt), 1);
+      Array.from(out).forEach((p, j) => expect(p).toBeCloseTo(row.raw[j]!, 5));
+    }
+  });
+
+  it("makes the same decisions as the Python side, with confidence, reason and cascade", async () => {
+    const policy = createClassifierPolicy({ load: loadShipped });
+    let same = 0;
+    for (const row of parity.rows) {
+      const d = await policy.decide(ask(row.prompt));
+      expect(d.modelId, row.prompt).toBe(row.model);
+      expect(d.confidence!).toBeCloseTo(row.confidence, 4);
+      expect(d.reason).toBe(`classifier:p=${row.confidence.toFixed(2)}`);
+      expect(d.fallbacks).toEqual(cascadeFrom(d.modelId, meta.cascade));
+      same++;
+    }
+    expect(same).toBe(parity.rows.length);
+  });
+
+  it("keeps a warm decision cheap (features + inference + rule)", async () => {
+    const policy = createClassifierPolicy({ load: loadShipped });
+    const text = parity.rows[3]!.prompt;
+    for (let i = 0; i < 50; i++) await policy.decide(ask(text));
+    const n = 300;
+    const t = performance.now();
+    for (let i = 0; i < n; i++) await policy.decide(ask(text));
+    const ms = (performance.now() - t) / n;
+    console.log(`warm decision in Node: ${ms.toFixed(3)} ms mean over ${n}`);
+    expect(ms).toBeLessThan(25); // loose: shared CI box; the workerd test reports the real number
+  });
+
+  it("only routes to deployed models, and honours a threshold override", async () => {
+    const available = ["gemma-2-9b-it", LARGEST];
+    const policy = createClassifierPolicy({ load: loadShipped, available });
+    for (const row of parity.rows.slice(0, 15)) {
+      const d = await policy.decide(ask(row.prompt));
+      expect(available).toContain(d.modelId);
+      expect([d.modelId, ...d.fallbacks].sort()).toEqual([...available].sort());
+    }
+    const cheapest = createClassifierPolicy({ load: loadShipped, threshold: 0 });
+    const d = await cheapest.decide(ask("hello"));
+    const costs = meta.models.map((m) => meta.prices[m]!.input_usd_per_mtok);
+    expect(meta.prices[d.modelId]!.input_usd_per_mtok).toBe(Math.min(...costs));
+  });
+});
+
+describe("classifier policy degrades, never throws", () => {
+  const expectDefault = (d: Awaited<ReturnType<ReturnType<typeof createClassifierPolicy>["decide"]>>, reason: string) => {
+    expect(d.reason).toBe(reason);
+    expect(d.modelId).toBe(LARGEST);
+    expect(d.confidence).toBeNull();
+    expect(d.fallbacks).toEqual(["gemma-2-9b-it", "llama-3.1-8b-instruct", "qwen2.5-7b-instruct", "codegemma-7b"]);
+  };
+
+  it("on a broken model file", async () => {
+    const errors: unknown[] = [];
+    const garbage = new Uint8Array(4096).map((_, i) => (i * 31) % 251);
+    const policy = createClassifierPolicy({
+      load: async () => ({ session: await createOrtRouterSession(ort as unknown as OrtLike, garbage, meta), meta }),
+      onError: (e) => errors.push(e),
+    });
+    expectDefault(await policy.decide(ask("What is 2 + 2?")), "default:classifier-unavailable");
+    expectDefault(await policy.decide(ask("again")), "default:classifier-unavailable");
+    expect(errors).toHaveLength(1); // loaded once, failed once, not retried per request
+  });
+
+  it("on a model trained for another feature layout", async () => {
+    const stale = { ...meta, features: { spec_version: "sy-features-0", dim: 12 } };
+    const policy = createClassifierPolicy({ load: async () => ({ ...(await loadShipped()), meta: stale }) });
+    expectDefault(await policy.decide(ask("hello")), "default:classifier-unavailable");
+  });
+
+  it("when loading is slow (timeout), then classifies once loaded", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const policy = createClassifierPolicy({
+      load: async () => {
+        await gate;
+        return loadShipped();
+      },
+      initTimeoutMs: 30,
+    });
+    expectDefault(await policy.decide(ask("hello")), "default:classifier-timeout");
+    release();
+    await new Promise((r) => setTimeout(r, 50));
+    let d = await policy.decide(ask("hello"));
+    for (let i = 0; i < 100 && !d.reason.startsWith("classifier:"); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      d = await policy.decide(ask("hello"));
+    }
+    expect(d.reason).toMatch(/^classifier:p=\d\.\d\d$/);
+  });
+
+  it("when inference fails at request time", async () => {
+    const policy = createClassifierPolicy({
+      load: async () => ({ meta, session: { run: () => Promise.reject(new Error("boom")) } }),
+    });
+    expectDefault(await policy.decide(ask("hello")), "default:classifier-error");
+  });
+
+  it("when the bundled (workerd-only) model cannot be imported, as in plain Node", async () => {
+    const policy = createClassifierPolicy({ initTimeoutMs: 20_000 });
+    expectDefault(await policy.decide(ask("hello")), "default:classifier-unavailable");
+  });
+});
