@@ -41,7 +41,10 @@ export default defineConfig({
       wrangler: { configPath: "../wrangler.toml" },
       miniflare: {
         bindings: {
-          SWITCHYARD_BACKENDS: JSON.stringify({ "codegemma-7b": "http://fake-backend.test", "qwen2.5-7b-instruct": "http://fake-backend.test" }),
+          SWITCHYARD_BACKENDS: JSON.stringify({
+            "codegemma-7b": "http://fake-backend.test",
+            "qwen2.5-7b-instruct": "http://fake-backend.test",
+          }),
           SWITCHYARD_API_KEYS: "sk-wd-auth,sk-wd-rate,sk-wd-cache,sk-wd-valid,sk-wd-stream",
           SWITCHYARD_JWT_SECRET: "workerd-test-secret-0123456789abcdef",
           SWITCHYARD_METRICS_TOKEN: "wd-metrics",

@@ -64,13 +64,17 @@ async function main(): Promise<void> {
     },
   });
   if (values.help || !values.sub) {
-    process.stderr.write("usage: npm run token -- --sub <subject> [--scope chat] [--ttl 3600] [--iss switchyard-dev] [--aud switchyard]\n");
+    process.stderr.write(
+      "usage: npm run token -- --sub <subject> [--scope chat] [--ttl 3600] [--iss switchyard-dev] [--aud switchyard]\n",
+    );
     process.exit(values.help ? 0 : 2);
   }
   const devVars = readDevVars();
   const secret = process.env.SWITCHYARD_JWT_SECRET || devVars.SWITCHYARD_JWT_SECRET;
   if (!secret) {
-    process.stderr.write("No SWITCHYARD_JWT_SECRET in the environment or .dev.vars (run `npm start` once to generate one).\n");
+    process.stderr.write(
+      "No SWITCHYARD_JWT_SECRET in the environment or .dev.vars (run `npm start` once to generate one).\n",
+    );
     process.exit(1);
   }
   const ttl = Number(values.ttl);
@@ -83,8 +87,10 @@ async function main(): Promise<void> {
     secret,
     scope: values.scope ?? "chat",
     ttlSeconds: ttl,
-    issuer: values.iss ?? process.env.SWITCHYARD_JWT_ISSUER ?? devVars.SWITCHYARD_JWT_ISSUER ?? "switchyard-dev",
-    audience: values.aud ?? process.env.SWITCHYARD_JWT_AUDIENCE ?? devVars.SWITCHYARD_JWT_AUDIENCE ?? "switchyard",
+    issuer:
+      values.iss ?? process.env.SWITCHYARD_JWT_ISSUER ?? devVars.SWITCHYARD_JWT_ISSUER ?? "switchyard-dev",
+    audience:
+      values.aud ?? process.env.SWITCHYARD_JWT_AUDIENCE ?? devVars.SWITCHYARD_JWT_AUDIENCE ?? "switchyard",
   });
   process.stdout.write(`${token}\n`);
 }

@@ -8,18 +8,18 @@ import type { EdgeDependencies } from "./config/dependencies";
 import type { EdgeHonoEnv } from "./http/context";
 import { ApiError, renderError } from "./http/errors";
 import { metricsTokenMatches } from "./http/metrics-token";
+import { httpMetrics } from "./metrics/http-metrics";
+import { aggregatorNamespace, createMetricsPublisher } from "./metrics/publisher";
+import { createEdgeMetrics } from "./metrics/registry";
 import { auth, createJwtVerifier, parseApiKeys } from "./middleware/auth";
 import { cache } from "./middleware/cache";
 import { rateLimit } from "./middleware/rate-limit";
 import { requestId } from "./middleware/request-id";
 import { tracing } from "./middleware/tracing";
-import { httpMetrics } from "./metrics/http-metrics";
-import { aggregatorNamespace, createMetricsPublisher } from "./metrics/publisher";
-import { createEdgeMetrics } from "./metrics/registry";
 import { CircuitBreaker } from "./proxy/breaker";
-import { AUTO_MODEL, createRoutingPolicy } from "./routing";
 import { chatCompletionsRoute, generateRoute } from "./routes/completions";
 import { healthRoute, metricsRoute, modelsRoute } from "./routes/service";
+import { AUTO_MODEL, createRoutingPolicy } from "./routing";
 
 /**
  * The edge gateway as a Hono app: request id -> body limit -> auth -> rate limit -> cache ->
@@ -38,7 +38,10 @@ export function createApp(config: EdgeConfig, deps: EdgeDependencies) {
   const breakerFor = (modelId: string) => {
     let breaker = breakers.get(modelId);
     if (!breaker) {
-      breaker = new CircuitBreaker({ failureThreshold: config.proxy.breakerFailures, cooldownMs: config.proxy.breakerCooldownMs });
+      breaker = new CircuitBreaker({
+        failureThreshold: config.proxy.breakerFailures,
+        cooldownMs: config.proxy.breakerCooldownMs,
+      });
       breakers.set(modelId, breaker);
     }
     return breaker;
@@ -62,18 +65,38 @@ export function createApp(config: EdgeConfig, deps: EdgeDependencies) {
       if (result.success) return;
       const issue = result.error.issues[0];
       const param = issue?.path.join(".") || null;
-      throw new ApiError(400, "invalid_request", param ? `${param}: ${issue?.message}` : (issue?.message ?? "Invalid request"), { param });
+      throw new ApiError(
+        400,
+        "invalid_request",
+        param ? `${param}: ${issue?.message}` : (issue?.message ?? "Invalid request"),
+        { param },
+      );
     },
   });
   app.onError(renderError);
   app.notFound(() => new ApiError(404, "not_found", "No such route").getResponse());
   app.use("*", requestId());
-  app.use("*", tracing({ endpoint: (env) => (env as { OTEL_EXPORTER_OTLP_ENDPOINT?: string } | undefined)?.OTEL_EXPORTER_OTLP_ENDPOINT || undefined }));
-  app.use("*", httpMetrics({ metrics, modelIds: config.roster.map((m) => m.id), publisher: metricsPublisher }));
+  app.use(
+    "*",
+    tracing({
+      endpoint: (env) =>
+        (env as { OTEL_EXPORTER_OTLP_ENDPOINT?: string } | undefined)?.OTEL_EXPORTER_OTLP_ENDPOINT ||
+        undefined,
+    }),
+  );
+  app.use(
+    "*",
+    httpMetrics({ metrics, modelIds: config.roster.map((m) => m.id), publisher: metricsPublisher }),
+  );
 
   const authenticate = auth({
     apiKeys: parseApiKeys(config.auth.apiKeys),
-    verifyJwt: createJwtVerifier({ secret: config.auth.jwtSecret, jwksUrl: config.auth.jwksUrl, issuer: config.auth.issuer, audience: config.auth.audience }),
+    verifyJwt: createJwtVerifier({
+      secret: config.auth.jwtSecret,
+      jwksUrl: config.auth.jwksUrl,
+      issuer: config.auth.issuer,
+      audience: config.auth.audience,
+    }),
     allowAnonymous: config.auth.allowAnonymous,
     requiredScope: config.auth.requiredScope,
   });
@@ -85,38 +108,89 @@ export function createApp(config: EdgeConfig, deps: EdgeDependencies) {
     },
   });
   for (const path of ["/v1/*", "/generate"]) app.use(path, authenticate, limit);
-  for (const [path, endpoint] of [["/v1/chat/completions", "chat.completions"], ["/generate", "generate"]] as const) {
-    app.on("POST", path, sizeLimit, cache({ store: deps.cache, ttlSeconds: config.cache.ttlSeconds, onStoreError: onStateError, ...completionCacheHooks(endpoint, completionDeps) }));
+  for (const [path, endpoint] of [
+    ["/v1/chat/completions", "chat.completions"],
+    ["/generate", "generate"],
+  ] as const) {
+    app.on(
+      "POST",
+      path,
+      sizeLimit,
+      cache({
+        store: deps.cache,
+        ttlSeconds: config.cache.ttlSeconds,
+        onStoreError: onStateError,
+        ...completionCacheHooks(endpoint, completionDeps),
+      }),
+    );
   }
 
-  app.openapi(chatCompletionsRoute, (c) => runCompletion(c, fromChat(c.req.valid("json")), completionDeps) as never);
-  app.openapi(generateRoute, (c) => runCompletion(c, fromGenerate(c.req.valid("json")), completionDeps) as never);
+  app.openapi(
+    chatCompletionsRoute,
+    (c) => runCompletion(c, fromChat(c.req.valid("json")), completionDeps) as never,
+  );
+  app.openapi(
+    generateRoute,
+    (c) => runCompletion(c, fromGenerate(c.req.valid("json")), completionDeps) as never,
+  );
 
   app.openapi(modelsRoute, (c) => {
     const created = 1_735_689_600; // Fixed: the catalogue has no creation dates.
     const models = [
-      { id: AUTO_MODEL, object: "model" as const, created, owned_by: "switchyard", tier: null, cost_weight: null, context_length: null },
-      ...config.roster.map((m) => ({ id: m.id, object: "model" as const, created, owned_by: "switchyard", tier: m.tier, cost_weight: m.costWeight, context_length: m.contextLength })),
+      {
+        id: AUTO_MODEL,
+        object: "model" as const,
+        created,
+        owned_by: "switchyard",
+        tier: null,
+        cost_weight: null,
+        context_length: null,
+      },
+      ...config.roster.map((m) => ({
+        id: m.id,
+        object: "model" as const,
+        created,
+        owned_by: "switchyard",
+        tier: m.tier,
+        cost_weight: m.costWeight,
+        context_length: m.contextLength,
+      })),
     ];
     return c.json({ object: "list" as const, data: models }, 200);
   });
   app.openapi(healthRoute, (c) => c.json({ status: "ok" as const, models: config.roster.length }, 200));
   app.openapi(metricsRoute, async (c) => {
     if (!(await metricsTokenMatches(config.metricsToken, c.req.header("authorization")))) {
-      throw new ApiError(401, "invalid_metrics_token", "Metrics need Authorization: Bearer <SWITCHYARD_METRICS_TOKEN>", {
-        headers: { "www-authenticate": 'Bearer realm="switchyard-metrics"' },
-      });
+      throw new ApiError(
+        401,
+        "invalid_metrics_token",
+        "Metrics need Authorization: Bearer <SWITCHYARD_METRICS_TOKEN>",
+        {
+          headers: { "www-authenticate": 'Bearer realm="switchyard-metrics"' },
+        },
+      );
     }
     const aggregator = aggregatorNamespace(c.env);
     const text = aggregator ? await metricsPublisher.scrape(aggregator) : metrics.registry.render();
     return c.text(text, 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
   });
 
-  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", description: "API key or JWT" });
-  app.openAPIRegistry.registerComponent("securitySchemes", "metricsToken", { type: "http", scheme: "bearer" });
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
+    type: "http",
+    scheme: "bearer",
+    description: "API key or JWT",
+  });
+  app.openAPIRegistry.registerComponent("securitySchemes", "metricsToken", {
+    type: "http",
+    scheme: "bearer",
+  });
   app.doc31("/openapi.json", {
     openapi: "3.1.0",
-    info: { title: "Switchyard edge", version: "0.1.0", description: "One OpenAI-compatible endpoint in front of several self-hosted LLMs." },
+    info: {
+      title: "Switchyard edge",
+      version: "0.1.0",
+      description: "One OpenAI-compatible endpoint in front of several self-hosted LLMs.",
+    },
   });
   return app;
 }

@@ -2,9 +2,9 @@ import type { Context } from "hono";
 import type { EdgeHonoEnv } from "../http/context";
 import type { CachedCompletion } from "../middleware/cache/entry";
 import { sseData } from "../proxy/sse";
-import { AUTO_MODEL } from "../routing";
 import { ChatCompletionRequestSchema, GenerateRequestSchema } from "../routes/schemas";
-import { replyFormats, type ReplyMeta } from "./format";
+import { AUTO_MODEL } from "../routing";
+import { type ReplyMeta, replyFormats } from "./format";
 import { type CompletionDeps, recordRequest, switchyardHeaders } from "./pipeline";
 import { type CompletionRequest, cacheKey, type Endpoint, fromChat, fromGenerate } from "./request";
 
@@ -40,7 +40,10 @@ export function completionCacheHooks(endpoint: Endpoint, deps: CompletionDeps) {
       const req = await readRequest(c, endpoint);
       const format = replyFormats[endpoint];
       const meta: ReplyMeta = {
-        id: `chatcmpl-${c.get("requestId").replace(/[^A-Za-z0-9]/g, "").slice(0, 32)}`,
+        id: `chatcmpl-${c
+          .get("requestId")
+          .replace(/[^A-Za-z0-9]/g, "")
+          .slice(0, 32)}`,
         created: Math.floor(Date.now() / 1000),
         model: entry.model,
         switchyard: {
@@ -56,15 +59,34 @@ export function completionCacheHooks(endpoint: Endpoint, deps: CompletionDeps) {
       const headers = switchyardHeaders(meta.switchyard);
       const reply = { content: entry.content, finishReason: entry.finishReason, usage: entry.usage };
       if (req) {
-        recordRequest(c, deps, req, started, { reason: entry.routeReason, confidence: entry.routeConfidence }, {
-          status: 200, outcome: "ok", errorCode: null, modelId: entry.model, ttftMs: 0,
-          promptTokens: entry.usage?.prompt_tokens ?? null, completionTokens: entry.usage?.completion_tokens ?? null, attempts: 0, fallbackFrom: [],
-        });
+        recordRequest(
+          c,
+          deps,
+          req,
+          started,
+          { reason: entry.routeReason, confidence: entry.routeConfidence },
+          {
+            status: 200,
+            outcome: "ok",
+            errorCode: null,
+            modelId: entry.model,
+            ttftMs: 0,
+            promptTokens: entry.usage?.prompt_tokens ?? null,
+            completionTokens: entry.usage?.completion_tokens ?? null,
+            attempts: 0,
+            fallbackFrom: [],
+          },
+        );
       }
       if (!req?.stream) {
-        return new Response(JSON.stringify(format.json(meta, reply)), { headers: { "content-type": "application/json; charset=utf-8", ...headers } });
+        return new Response(JSON.stringify(format.json(meta, reply)), {
+          headers: { "content-type": "application/json; charset=utf-8", ...headers },
+        });
       }
-      const events = [format.chunk(meta, entry.content, true), ...format.final(meta, reply, req.includeUsage)];
+      const events = [
+        format.chunk(meta, entry.content, true),
+        ...format.final(meta, reply, req.includeUsage),
+      ];
       const body = new ReadableStream<Uint8Array>({
         start(controller) {
           for (const e of events) controller.enqueue(sseData(e));
@@ -72,7 +94,13 @@ export function completionCacheHooks(endpoint: Endpoint, deps: CompletionDeps) {
           controller.close();
         },
       });
-      return new Response(body, { headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", ...headers } });
+      return new Response(body, {
+        headers: {
+          "content-type": "text/event-stream; charset=utf-8",
+          "cache-control": "no-cache",
+          ...headers,
+        },
+      });
     },
   };
 }

@@ -39,7 +39,9 @@ const chatFormat: ReplyFormat = {
     object: "chat.completion",
     created: meta.created,
     model: meta.model,
-    choices: [{ index: 0, message: { role: "assistant", content: reply.content }, finish_reason: reply.finishReason }],
+    choices: [
+      { index: 0, message: { role: "assistant", content: reply.content }, finish_reason: reply.finishReason },
+    ],
     usage: reply.usage,
     switchyard: meta.switchyard,
   }),
@@ -52,8 +54,14 @@ const chatFormat: ReplyFormat = {
   }),
   final: (meta, reply, includeUsage) => {
     const base = { id: meta.id, object: "chat.completion.chunk", created: meta.created, model: meta.model };
-    const finish = { ...base, choices: [{ index: 0, delta: {}, finish_reason: reply.finishReason }], switchyard: meta.switchyard };
-    return includeUsage ? [finish, { ...base, choices: [], usage: reply.usage, switchyard: meta.switchyard }] : [finish];
+    const finish = {
+      ...base,
+      choices: [{ index: 0, delta: {}, finish_reason: reply.finishReason }],
+      switchyard: meta.switchyard,
+    };
+    return includeUsage
+      ? [finish, { ...base, choices: [], usage: reply.usage, switchyard: meta.switchyard }]
+      : [finish];
   },
 };
 
@@ -69,11 +77,21 @@ const generateFormat: ReplyFormat = {
   }),
   chunk: (meta, content) => ({ id: meta.id, model: meta.model, text: content }),
   final: (meta, reply) => [
-    { id: meta.id, model: meta.model, text: "", finish_reason: reply.finishReason, usage: reply.usage, switchyard: meta.switchyard },
+    {
+      id: meta.id,
+      model: meta.model,
+      text: "",
+      finish_reason: reply.finishReason,
+      usage: reply.usage,
+      switchyard: meta.switchyard,
+    },
   ],
 };
 
-export const replyFormats: Record<Endpoint, ReplyFormat> = { "chat.completions": chatFormat, generate: generateFormat };
+export const replyFormats: Record<Endpoint, ReplyFormat> = {
+  "chat.completions": chatFormat,
+  generate: generateFormat,
+};
 
 /** Error event sent in-band once a stream has started (OpenAI clients raise it as an APIError). */
 export const streamErrorEvent = (code: string, message: string, switchyard: SwitchyardInfo) => ({

@@ -5,17 +5,17 @@ import { type EdgeHonoEnv, SWITCHYARD_HEADERS } from "../http/context";
 import { ApiError } from "../http/errors";
 import { hmacPromptHash } from "../log/prompt-hash";
 import type { RequestLogSink, RequestRecord } from "../log/request-record";
-import type { CachedCompletion } from "../middleware/cache/entry";
 import { recordCircuitStates, trackAttempts } from "../metrics/attempts";
 import { noteUpstreamTtft } from "../metrics/http-metrics";
 import type { EdgeMetrics } from "../metrics/registry";
+import type { CachedCompletion } from "../middleware/cache/entry";
 import { spanOf } from "../middleware/tracing";
 import { ClientGone } from "../proxy/attempt";
 import type { CircuitBreaker } from "../proxy/breaker";
 import { dispatch } from "../proxy/dispatch";
 import { AUTO_MODEL, type RoutingDecision, type RoutingPolicy } from "../routing";
 import { type ReplyMeta, replyFormats, type SwitchyardInfo } from "./format";
-import { relayJson, relayStream, type RelayOutcome } from "./relay";
+import { type RelayOutcome, relayJson, relayStream } from "./relay";
 import { type CompletionRequest, lastUserText, promptText, upstreamBody } from "./request";
 
 export interface CompletionDeps {
@@ -34,7 +34,8 @@ export function switchyardHeaders(info: SwitchyardInfo): Record<string, string> 
   return {
     [SWITCHYARD_HEADERS.model]: info.model ?? "none",
     [SWITCHYARD_HEADERS.routeReason]: info.route_reason,
-    [SWITCHYARD_HEADERS.routeConfidence]: info.route_confidence === null ? "none" : String(info.route_confidence),
+    [SWITCHYARD_HEADERS.routeConfidence]:
+      info.route_confidence === null ? "none" : String(info.route_confidence),
     [SWITCHYARD_HEADERS.cache]: info.cache,
   };
 }
@@ -52,10 +53,23 @@ interface Finish {
 }
 
 /** Records a finished request: metrics now, the request log off the response path. */
-export function recordRequest(c: C, deps: CompletionDeps, req: CompletionRequest, started: number, route: { reason: string; confidence: number | null }, f: Finish): void {
+export function recordRequest(
+  c: C,
+  deps: CompletionDeps,
+  req: CompletionRequest,
+  started: number,
+  route: { reason: string; confidence: number | null },
+  f: Finish,
+): void {
   const latencyMs = Date.now() - started;
   const cache = c.get("cacheStatus") ?? "BYPASS";
-  deps.metrics.requests.inc({ route: req.endpoint, model: f.modelId ?? "none", status: String(f.status), outcome: f.outcome, cache });
+  deps.metrics.requests.inc({
+    route: req.endpoint,
+    model: f.modelId ?? "none",
+    status: String(f.status),
+    outcome: f.outcome,
+    cache,
+  });
   deps.metrics.latency.observe({ route: req.endpoint }, latencyMs / 1000);
   if (f.ttftMs !== null) deps.metrics.ttft.observe({ route: req.endpoint }, f.ttftMs / 1000);
   const write = async () => {
@@ -89,7 +103,13 @@ export function recordRequest(c: C, deps: CompletionDeps, req: CompletionRequest
     c,
     write().catch((error: unknown) => {
       deps.metrics.logWriteFailures.inc();
-      console.error(JSON.stringify({ msg: "request log write failed", requestId: c.get("requestId"), error: String(error) }));
+      console.error(
+        JSON.stringify({
+          msg: "request log write failed",
+          requestId: c.get("requestId"),
+          error: String(error),
+        }),
+      );
     }),
   );
 }
@@ -100,9 +120,18 @@ function upstreamHeaders(c: C): Record<string, string> {
   return { "x-request-id": c.get("requestId"), ...(span ? { traceparent: span.traceparent } : {}) };
 }
 
-function metaFor(c: C, modelId: string | null, decision: Pick<RoutingDecision, "reason" | "confidence">, attempts: number, fallbackFrom: string[]): ReplyMeta {
+function metaFor(
+  c: C,
+  modelId: string | null,
+  decision: Pick<RoutingDecision, "reason" | "confidence">,
+  attempts: number,
+  fallbackFrom: string[],
+): ReplyMeta {
   return {
-    id: `chatcmpl-${c.get("requestId").replace(/[^A-Za-z0-9]/g, "").slice(0, 32)}`,
+    id: `chatcmpl-${c
+      .get("requestId")
+      .replace(/[^A-Za-z0-9]/g, "")
+      .slice(0, 32)}`,
     created: Math.floor(Date.now() / 1000),
     model: modelId ?? "none",
     switchyard: {
@@ -127,11 +156,38 @@ export async function runCompletion(c: C, req: CompletionRequest, deps: Completi
   const started = Date.now();
   const inRoster = deps.config.roster.some((m) => m.id === req.model);
   if (req.model !== AUTO_MODEL && !inRoster) {
-    recordRequest(c, deps, req, started, { reason: "none", confidence: null }, { status: 404, outcome: "rejected", errorCode: "model_not_found", modelId: null, ttftMs: null, promptTokens: null, completionTokens: null, attempts: 0, fallbackFrom: [] });
-    throw new ApiError(404, "model_not_found", `The model "${req.model}" does not exist; see GET /v1/models`, { param: "model" });
+    recordRequest(
+      c,
+      deps,
+      req,
+      started,
+      { reason: "none", confidence: null },
+      {
+        status: 404,
+        outcome: "rejected",
+        errorCode: "model_not_found",
+        modelId: null,
+        ttftMs: null,
+        promptTokens: null,
+        completionTokens: null,
+        attempts: 0,
+        fallbackFrom: [],
+      },
+    );
+    throw new ApiError(
+      404,
+      "model_not_found",
+      `The model "${req.model}" does not exist; see GET /v1/models`,
+      { param: "model" },
+    );
   }
 
-  const decision = await deps.routing.decide({ requestedModel: req.model, text: promptText(req), lastUserText: lastUserText(req), maxTokens: req.maxTokens });
+  const decision = await deps.routing.decide({
+    requestedModel: req.model,
+    text: promptText(req),
+    lastUserText: lastUserText(req),
+    maxTokens: req.maxTokens,
+  });
   const route = { reason: decision.reason, confidence: decision.confidence };
   let result: Awaited<ReturnType<typeof dispatch>>;
   try {
@@ -148,19 +204,53 @@ export async function runCompletion(c: C, req: CompletionRequest, deps: Completi
     });
   } catch (error) {
     if (!(error instanceof ClientGone)) throw error;
-    recordRequest(c, deps, req, started, route, { status: 499, outcome: "aborted", errorCode: "client_closed_request", modelId: null, ttftMs: null, promptTokens: null, completionTokens: null, attempts: 0, fallbackFrom: [] });
+    recordRequest(c, deps, req, started, route, {
+      status: 499,
+      outcome: "aborted",
+      errorCode: "client_closed_request",
+      modelId: null,
+      ttftMs: null,
+      promptTokens: null,
+      completionTokens: null,
+      attempts: 0,
+      fallbackFrom: [],
+    });
     return new Response(null, { status: 499 });
   }
-  recordCircuitStates(deps.metrics, deps.config.roster.map((m) => m.id), deps.breakerFor);
+  recordCircuitStates(
+    deps.metrics,
+    deps.config.roster.map((m) => m.id),
+    deps.breakerFor,
+  );
 
   if (result.kind !== "started") {
     const meta = metaFor(c, null, decision, result.attempts, result.fallbackFrom);
-    const base = { modelId: null, ttftMs: null, promptTokens: null, completionTokens: null, attempts: result.attempts, fallbackFrom: result.fallbackFrom };
+    const base = {
+      modelId: null,
+      ttftMs: null,
+      promptTokens: null,
+      completionTokens: null,
+      attempts: result.attempts,
+      fallbackFrom: result.fallbackFrom,
+    };
     if (result.kind === "rejected") {
-      recordRequest(c, deps, req, started, route, { ...base, modelId: result.modelId, status: result.status, outcome: "rejected", errorCode: result.code });
-      throw new ApiError(result.status === 413 ? 413 : 400, result.code, result.message, { headers: switchyardHeaders({ ...meta.switchyard, model: result.modelId }) });
+      recordRequest(c, deps, req, started, route, {
+        ...base,
+        modelId: result.modelId,
+        status: result.status,
+        outcome: "rejected",
+        errorCode: result.code,
+      });
+      throw new ApiError(result.status === 413 ? 413 : 400, result.code, result.message, {
+        headers: switchyardHeaders({ ...meta.switchyard, model: result.modelId }),
+      });
     }
-    recordRequest(c, deps, req, started, route, { ...base, status: 503, outcome: "error", errorCode: "no_backend_available" });
+    recordRequest(c, deps, req, started, route, {
+      ...base,
+      status: 503,
+      outcome: "error",
+      errorCode: "no_backend_available",
+    });
     throw new ApiError(503, "no_backend_available", "No model backend is available right now; retry later", {
       headers: { ...switchyardHeaders(meta.switchyard), "retry-after": String(result.retryAfterSeconds) },
     });
@@ -176,7 +266,12 @@ export async function runCompletion(c: C, req: CompletionRequest, deps: Completi
     else if (o.outcome === "error") result.breaker.onFailure();
     else result.breaker.release();
     if (o.outcome === "ok" && o.reply && cacheWrite) {
-      const entry: CachedCompletion = { model: result.modelId, ...o.reply, routeReason: decision.reason, routeConfidence: decision.confidence };
+      const entry: CachedCompletion = {
+        model: result.modelId,
+        ...o.reply,
+        routeReason: decision.reason,
+        routeConfidence: decision.confidence,
+      };
       cacheWrite(entry);
     }
     recordRequest(c, deps, req, started, route, {
@@ -192,6 +287,15 @@ export async function runCompletion(c: C, req: CompletionRequest, deps: Completi
     });
   };
   const headers = switchyardHeaders(meta.switchyard);
-  const relayOpts = { started: result.started, meta, format, idleTimeoutMs: deps.config.proxy.idleTimeoutMs, includeUsage: req.includeUsage, headers, onFinish, clientSignal: c.req.raw.signal };
+  const relayOpts = {
+    started: result.started,
+    meta,
+    format,
+    idleTimeoutMs: deps.config.proxy.idleTimeoutMs,
+    includeUsage: req.includeUsage,
+    headers,
+    onFinish,
+    clientSignal: c.req.raw.signal,
+  };
   return req.stream ? relayStream(relayOpts) : relayJson(relayOpts);
 }

@@ -37,12 +37,17 @@ class ReplyState {
 
   /** A clean end needs both [DONE] and a finish reason; anything else is a truncated reply. */
   complete(): CompletedReply {
-    if (this.finishReason === null) throw new StreamFailure("truncated", "The model stream ended without a finish reason");
+    if (this.finishReason === null)
+      throw new StreamFailure("truncated", "The model stream ended without a finish reason");
     return { content: this.content, finishReason: this.finishReason, usage: this.usage };
   }
 }
 
-const SSE_HEADERS = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive" };
+const SSE_HEADERS = {
+  "content-type": "text/event-stream; charset=utf-8",
+  "cache-control": "no-cache",
+  connection: "keep-alive",
+};
 
 /**
  * Streams the committed upstream to the client as SSE. Pull-based: the next upstream chunk is
@@ -86,7 +91,8 @@ export function relayStream(opts: RelayOptions): Response {
           if (event === null) throw new StreamFailure("truncated", "The model stream ended without [DONE]");
           if (event.kind === "done") {
             const reply = state.complete();
-            for (const chunk of opts.format.final(opts.meta, reply, opts.includeUsage)) controller.enqueue(sseData(chunk));
+            for (const chunk of opts.format.final(opts.meta, reply, opts.includeUsage))
+              controller.enqueue(sseData(chunk));
             controller.enqueue(sseData("[DONE]"));
             controller.close();
             finish({ outcome: "ok", status: 200, errorCode: null, reply });
@@ -96,7 +102,10 @@ export function relayStream(opts: RelayOptions): Response {
         }
       } catch (error) {
         if (finished) return;
-        const failure = error instanceof StreamFailure ? error : new StreamFailure("network_error", "The model stream failed");
+        const failure =
+          error instanceof StreamFailure
+            ? error
+            : new StreamFailure("network_error", "The model stream failed");
         upstream.cancel(failure.code);
         controller.enqueue(sseData(streamErrorEvent(failure.code, failure.message, opts.meta.switchyard)));
         controller.close();
@@ -132,13 +141,22 @@ export async function relayJson(opts: RelayOptions): Promise<Response> {
       headers: { "content-type": "application/json; charset=utf-8", ...opts.headers },
     });
   } catch (error) {
-    const failure = error instanceof StreamFailure ? error : new StreamFailure("network_error", "The model stream failed");
+    const failure =
+      error instanceof StreamFailure ? error : new StreamFailure("network_error", "The model stream failed");
     upstream.cancel(failure.code);
     const aborted = opts.clientSignal?.aborted === true;
-    opts.onFinish({ outcome: aborted ? "aborted" : "error", status: aborted ? 499 : 502, errorCode: aborted ? "client_closed_request" : failure.code, reply: null });
-    return new Response(JSON.stringify({ ...streamErrorEvent(failure.code, failure.message, opts.meta.switchyard) }), {
-      status: 502,
-      headers: { "content-type": "application/json; charset=utf-8", ...opts.headers },
+    opts.onFinish({
+      outcome: aborted ? "aborted" : "error",
+      status: aborted ? 499 : 502,
+      errorCode: aborted ? "client_closed_request" : failure.code,
+      reply: null,
     });
+    return new Response(
+      JSON.stringify({ ...streamErrorEvent(failure.code, failure.message, opts.meta.switchyard) }),
+      {
+        status: 502,
+        headers: { "content-type": "application/json; charset=utf-8", ...opts.headers },
+      },
+    );
   }
 }

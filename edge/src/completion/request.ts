@@ -1,4 +1,4 @@
-import { toHex, sha256 } from "../middleware/auth/api-keys";
+import { sha256, toHex } from "../middleware/auth/api-keys";
 import type { ChatCompletionRequest, GenerateRequest } from "../routes/schemas";
 
 export type Endpoint = "chat.completions" | "generate";
@@ -36,7 +36,12 @@ export function fromChat(body: ChatCompletionRequest): CompletionRequest {
     temperature: body.temperature ?? null,
     topP: body.top_p ?? null,
     seed: body.seed ?? null,
-    stop: body.stop === undefined || body.stop === null ? null : typeof body.stop === "string" ? [body.stop] : body.stop,
+    stop:
+      body.stop === undefined || body.stop === null
+        ? null
+        : typeof body.stop === "string"
+          ? [body.stop]
+          : body.stop,
     stream: body.stream ?? false,
     includeUsage: body.stream_options?.include_usage ?? false,
   };
@@ -58,7 +63,8 @@ export function fromGenerate(body: GenerateRequest): CompletionRequest {
 }
 
 /** The prompt as one text (for routing features and the prompt hash). */
-export const promptText = (r: CompletionRequest): string => r.messages.map((m) => `${m.role}: ${m.content}`).join("\n");
+export const promptText = (r: CompletionRequest): string =>
+  r.messages.map((m) => `${m.role}: ${m.content}`).join("\n");
 
 export const lastUserText = (r: CompletionRequest): string =>
   [...r.messages].reverse().find((m) => m.role === "user")?.content ?? "";
@@ -71,7 +77,17 @@ export const lastUserText = (r: CompletionRequest): string =>
  * @example await cacheKey(fromChat(body)) // "cache:v1:3f7a..."
  */
 export async function cacheKey(r: CompletionRequest): Promise<string> {
-  const material = JSON.stringify([1, r.endpoint, r.model, r.messages.map((m) => [m.role, m.content]), r.maxTokens, r.temperature, r.topP, r.seed, r.stop]);
+  const material = JSON.stringify([
+    1,
+    r.endpoint,
+    r.model,
+    r.messages.map((m) => [m.role, m.content]),
+    r.maxTokens,
+    r.temperature,
+    r.topP,
+    r.seed,
+    r.stop,
+  ]);
   return `cache:v1:${toHex(await sha256(material))}`;
 }
 

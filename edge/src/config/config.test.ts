@@ -19,16 +19,31 @@ describe("loadEdgeConfig", () => {
   });
 
   it("reads SWITCHYARD_BACKENDS, including dev models, and numeric knobs", () => {
-    const c = loadEdgeConfig({ SWITCHYARD_BACKENDS: '{"stories260k":"http://127.0.0.1:9000/"}', SWITCHYARD_TTFT_BUDGET_MS: "1234", SWITCHYARD_ALLOW_ANONYMOUS: "true" });
-    expect(c.roster).toEqual([expect.objectContaining({ id: "stories260k", baseUrl: "http://127.0.0.1:9000", tier: null, kind: "dev" })]);
+    const c = loadEdgeConfig({
+      SWITCHYARD_BACKENDS: '{"stories260k":"http://127.0.0.1:9000/"}',
+      SWITCHYARD_TTFT_BUDGET_MS: "1234",
+      SWITCHYARD_ALLOW_ANONYMOUS: "true",
+    });
+    expect(c.roster).toEqual([
+      expect.objectContaining({
+        id: "stories260k",
+        baseUrl: "http://127.0.0.1:9000",
+        tier: null,
+        kind: "dev",
+      }),
+    ]);
     expect(c.proxy.ttftBudgetMs).toBe(1234);
     expect(c.auth.allowAnonymous).toBe(true);
   });
 
   it("rejects invalid settings with every problem named", () => {
     expect(() => loadEdgeConfig({ SWITCHYARD_BACKENDS: "{nope" })).toThrow(EdgeConfigError);
-    expect(() => loadEdgeConfig({ SWITCHYARD_BACKENDS: '{"gpt-9":"http://x"}' })).toThrow(/not in the catalogue: gpt-9/);
-    expect(() => loadEdgeConfig({ SWITCHYARD_BACKENDS: '{"codegemma-7b":"ftp://x"}' })).toThrow(EdgeConfigError);
+    expect(() => loadEdgeConfig({ SWITCHYARD_BACKENDS: '{"gpt-9":"http://x"}' })).toThrow(
+      /not in the catalogue: gpt-9/,
+    );
+    expect(() => loadEdgeConfig({ SWITCHYARD_BACKENDS: '{"codegemma-7b":"ftp://x"}' })).toThrow(
+      EdgeConfigError,
+    );
     expect(() => loadEdgeConfig({ SWITCHYARD_RETRIES: "-1" })).toThrow(/SWITCHYARD_RETRIES/);
     expect(() => loadEdgeConfig({ UPSTASH_REDIS_REST_URL: "http://x" })).toThrow(/together/);
   });

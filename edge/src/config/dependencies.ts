@@ -36,7 +36,10 @@ export function createEdgeDependencies(config: EdgeConfig): EdgeDependencies {
     tokenBuckets: redis ? createUpstashTokenBucketStore(redis) : createMemoryTokenBucketStore(),
     cache: redis ? createUpstashCacheStore(redis) : createMemoryCacheStore(),
     logSink: config.database
-      ? createPostgresSink({ connectionString: config.database.url, ...(config.database.wsProxy ? { wsProxy: config.database.wsProxy } : {}) })
+      ? createPostgresSink({
+          connectionString: config.database.url,
+          ...(config.database.wsProxy ? { wsProxy: config.database.wsProxy } : {}),
+        })
       : createJsonLinesSink(),
     autoPolicy: autoFactory ? autoFactory(config.roster) : undefined,
   };

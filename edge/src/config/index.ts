@@ -66,13 +66,16 @@ export class EdgeConfigError extends Error {
  */
 export function loadEdgeConfig(env: EdgeEnv, catalogue: CatalogueModel[] = catalogueModels()): EdgeConfig {
   const parsed = EnvSchema.safeParse(env);
-  if (!parsed.success) throw new EdgeConfigError(`Invalid edge configuration:\n${z.prettifyError(parsed.error)}`);
+  if (!parsed.success)
+    throw new EdgeConfigError(`Invalid edge configuration:\n${z.prettifyError(parsed.error)}`);
   const e = parsed.data;
 
   const known = new Set(catalogue.map((m) => m.id));
   const unknown = Object.keys(e.SWITCHYARD_BACKENDS).filter((id) => !known.has(id));
   if (unknown.length > 0) {
-    throw new EdgeConfigError(`SWITCHYARD_BACKENDS names models that are not in the catalogue: ${unknown.join(", ")}`);
+    throw new EdgeConfigError(
+      `SWITCHYARD_BACKENDS names models that are not in the catalogue: ${unknown.join(", ")}`,
+    );
   }
   const roster = catalogue.flatMap((m) => {
     const baseUrl = e.SWITCHYARD_BACKENDS[m.id];
@@ -97,7 +100,10 @@ export function loadEdgeConfig(env: EdgeEnv, catalogue: CatalogueModel[] = catal
     metricsToken: e.SWITCHYARD_METRICS_TOKEN,
     // Without a configured key the hashes are still keyed, but only stable within one isolate.
     promptHashKey: e.SWITCHYARD_PROMPT_HASH_KEY ?? crypto.randomUUID(),
-    rateLimit: { capacity: e.SWITCHYARD_RATE_LIMIT_CAPACITY, refillPerSecond: e.SWITCHYARD_RATE_LIMIT_REFILL_PER_SECOND },
+    rateLimit: {
+      capacity: e.SWITCHYARD_RATE_LIMIT_CAPACITY,
+      refillPerSecond: e.SWITCHYARD_RATE_LIMIT_REFILL_PER_SECOND,
+    },
     cache: { ttlSeconds: e.SWITCHYARD_CACHE_TTL_SECONDS },
     maxBodyBytes: e.SWITCHYARD_MAX_BODY_BYTES,
     proxy: {

@@ -78,10 +78,17 @@ export function renderError(err: Error, c: Context): Response {
   if (err instanceof ApiError) return err.getResponse();
   if (err instanceof HTTPException) {
     const status = err.status as ContentfulStatusCode;
-    return new ApiError(status, status === 413 ? "request_too_large" : /json/i.test(err.message) ? "invalid_json" : "invalid_request", err.message || "Request failed", {
-      headers: Object.fromEntries(err.res?.headers ?? []),
-    }).getResponse();
+    return new ApiError(
+      status,
+      status === 413 ? "request_too_large" : /json/i.test(err.message) ? "invalid_json" : "invalid_request",
+      err.message || "Request failed",
+      {
+        headers: Object.fromEntries(err.res?.headers ?? []),
+      },
+    ).getResponse();
   }
-  console.error(JSON.stringify({ msg: "unhandled error", requestId: c.get("requestId"), error: String(err) }));
+  console.error(
+    JSON.stringify({ msg: "unhandled error", requestId: c.get("requestId"), error: String(err) }),
+  );
   return new ApiError(500, "internal_error", "Internal error").getResponse();
 }

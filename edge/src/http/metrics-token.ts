@@ -4,7 +4,10 @@ import { matchApiKey, sha256 } from "../middleware/auth/api-keys";
  * Whether `Authorization: Bearer <token>` carries the metrics token (hash comparison in
  * constant time). No configured token means /metrics is closed.
  */
-export async function metricsTokenMatches(expected: string | undefined, header: string | undefined): Promise<boolean> {
+export async function metricsTokenMatches(
+  expected: string | undefined,
+  header: string | undefined,
+): Promise<boolean> {
   if (!expected || !header) return false;
   const token = /^Bearer (\S+)$/i.exec(header.trim())?.[1];
   if (!token) return false;

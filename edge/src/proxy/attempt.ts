@@ -55,9 +55,19 @@ const RETRYABLE_STATUS = new Set([408, 429, 500, 502, 503, 504]);
 async function readErrorBody(res: Response): Promise<{ message: string; code: string | null }> {
   try {
     const text = (await res.text()).slice(0, 4096);
-    const parsed = JSON.parse(text) as { error?: { message?: unknown; code?: unknown } | string; message?: unknown };
+    const parsed = JSON.parse(text) as {
+      error?: { message?: unknown; code?: unknown } | string;
+      message?: unknown;
+    };
     const err = typeof parsed.error === "object" ? parsed.error : undefined;
-    const message = typeof err?.message === "string" ? err.message : typeof parsed.error === "string" ? parsed.error : typeof parsed.message === "string" ? parsed.message : text;
+    const message =
+      typeof err?.message === "string"
+        ? err.message
+        : typeof parsed.error === "string"
+          ? parsed.error
+          : typeof parsed.message === "string"
+            ? parsed.message
+            : text;
     return { message, code: typeof err?.code === "string" ? err.code : null };
   } catch {
     return { message: `HTTP ${res.status}`, code: null };
@@ -78,7 +88,10 @@ export async function startAttempt(req: AttemptRequest): Promise<AttemptOutcome>
   const onClientAbort = () => controller.abort(new ClientGone("client disconnected"));
   if (req.signal?.aborted) throw new ClientGone("client disconnected");
   req.signal?.addEventListener("abort", onClientAbort, { once: true });
-  const timer = setTimeout(() => controller.abort(new StreamFailure("ttft_timeout", "timeout")), req.ttftBudgetMs);
+  const timer = setTimeout(
+    () => controller.abort(new StreamFailure("ttft_timeout", "timeout")),
+    req.ttftBudgetMs,
+  );
   const failed = (code: string, message: string, extra: Partial<AttemptFailed> = {}): AttemptFailed => ({
     kind: "failed",
     code,
@@ -106,7 +119,8 @@ export async function startAttempt(req: AttemptRequest): Promise<AttemptOutcome>
       });
     } catch {
       if (req.signal?.aborted) throw new ClientGone("client disconnected");
-      if (controller.signal.aborted) return failed("ttft_timeout", "The model did not answer within the time-to-first-token budget");
+      if (controller.signal.aborted)
+        return failed("ttft_timeout", "The model did not answer within the time-to-first-token budget");
       return failed("connect_error", "Could not connect to the model backend", { retryable: true });
     }
 

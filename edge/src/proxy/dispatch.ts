@@ -69,11 +69,19 @@ export async function dispatch(opts: DispatchOptions): Promise<DispatchResult> {
         throw error;
       });
       opts.onAttempt?.(modelId, outcome.kind === "failed" ? outcome.code : outcome.kind);
-      if (outcome.kind === "started") return { ...trail, kind: "started", modelId, started: outcome, breaker };
+      if (outcome.kind === "started")
+        return { ...trail, kind: "started", modelId, started: outcome, breaker };
       if (outcome.kind === "rejected") {
         // The backend works; the request is the problem. No retry storm.
         breaker.onSuccess();
-        return { ...trail, kind: "rejected", modelId, status: outcome.status, code: outcome.code, message: outcome.message };
+        return {
+          ...trail,
+          kind: "rejected",
+          modelId,
+          status: outcome.status,
+          code: outcome.code,
+          message: outcome.message,
+        };
       }
       lastFailure = outcome;
       if (outcome.breakerFailure) breaker.onFailure();
@@ -81,7 +89,11 @@ export async function dispatch(opts: DispatchOptions): Promise<DispatchResult> {
       if (outcome.retryAfterMs !== null) soonestRetryMs = Math.min(soonestRetryMs, outcome.retryAfterMs);
       if (!outcome.retryable || attempt === config.retries) break;
       if (outcome.retryAfterMs !== null && outcome.retryAfterMs > config.retryMaxMs) break;
-      const delay = backoffDelayMs(attempt, { baseMs: config.retryBaseMs, maxMs: config.retryMaxMs, retryAfterMs: outcome.retryAfterMs });
+      const delay = backoffDelayMs(attempt, {
+        baseMs: config.retryBaseMs,
+        maxMs: config.retryMaxMs,
+        retryAfterMs: outcome.retryAfterMs,
+      });
       try {
         await sleep(delay, opts.signal);
       } catch {
@@ -90,6 +102,8 @@ export async function dispatch(opts: DispatchOptions): Promise<DispatchResult> {
     }
     trail.fallbackFrom.push(modelId);
   }
-  const retryAfterSeconds = Number.isFinite(soonestRetryMs) ? Math.max(1, Math.ceil(soonestRetryMs / 1000)) : 1;
+  const retryAfterSeconds = Number.isFinite(soonestRetryMs)
+    ? Math.max(1, Math.ceil(soonestRetryMs / 1000))
+    : 1;
   return { ...trail, kind: "unavailable", retryAfterSeconds, lastFailure };
 }

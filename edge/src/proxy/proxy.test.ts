@@ -58,7 +58,7 @@ describe("backoff", () => {
 describe("SseParser", () => {
   it("handles split chunks, CRLF, multi-line data, comments and events", () => {
     const p = new SseParser();
-    expect(p.push("data: {\"a\"")).toEqual([]);
+    expect(p.push('data: {"a"')).toEqual([]);
     expect(p.push(":1}\r\n\r\n: comment\n\nevent: error\ndata: x\ndata: y\n\n")).toEqual([
       { event: null, data: '{"a":1}' },
       { event: "error", data: "x\ny" },

@@ -42,7 +42,8 @@ function parseChunk(data: string): UpstreamEvent {
   } catch {
     throw new StreamFailure("malformed_chunk", "The model sent a malformed stream chunk");
   }
-  if (typeof chunk !== "object" || chunk === null) throw new StreamFailure("malformed_chunk", "The model sent a malformed stream chunk");
+  if (typeof chunk !== "object" || chunk === null)
+    throw new StreamFailure("malformed_chunk", "The model sent a malformed stream chunk");
   const c = chunk as {
     error?: { message?: unknown };
     choices?: { delta?: { content?: unknown }; finish_reason?: unknown }[];
@@ -52,14 +53,19 @@ function parseChunk(data: string): UpstreamEvent {
     const detail = typeof c.error.message === "string" ? `: ${c.error.message}` : "";
     throw new StreamFailure("upstream_error", `The model reported an error mid-stream${detail}`);
   }
-  if (c.choices !== undefined && !Array.isArray(c.choices)) throw new StreamFailure("malformed_chunk", "The model sent a malformed stream chunk");
+  if (c.choices !== undefined && !Array.isArray(c.choices))
+    throw new StreamFailure("malformed_chunk", "The model sent a malformed stream chunk");
   const choice = c.choices?.[0];
   const content = typeof choice?.delta?.content === "string" ? choice.delta.content : "";
   const finishReason = typeof choice?.finish_reason === "string" ? choice.finish_reason : null;
   const u = c.usage;
   const usage =
     u && typeof u.prompt_tokens === "number" && typeof u.completion_tokens === "number"
-      ? { prompt_tokens: u.prompt_tokens, completion_tokens: u.completion_tokens, total_tokens: u.total_tokens ?? u.prompt_tokens + u.completion_tokens }
+      ? {
+          prompt_tokens: u.prompt_tokens,
+          completion_tokens: u.completion_tokens,
+          total_tokens: u.total_tokens ?? u.prompt_tokens + u.completion_tokens,
+        }
       : null;
   return { kind: "delta", delta: { content, finishReason, usage } };
 }
@@ -99,7 +105,8 @@ export class UpstreamStream {
         for (const ev of this.parser.push(`${this.decoder.decode()}\n\n`)) this.queue.push(ev.data);
         continue;
       }
-      for (const ev of this.parser.push(this.decoder.decode(chunk, { stream: true }))) this.queue.push(ev.data);
+      for (const ev of this.parser.push(this.decoder.decode(chunk, { stream: true })))
+        this.queue.push(ev.data);
     }
   }
 
@@ -110,10 +117,24 @@ export class UpstreamStream {
     this.reader.cancel(reason).catch(() => {});
   }
 
-  private async readWithTimeout(ms: number, code: "ttft_timeout" | "idle_timeout"): Promise<Uint8Array | null> {
+  private async readWithTimeout(
+    ms: number,
+    code: "ttft_timeout" | "idle_timeout",
+  ): Promise<Uint8Array | null> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new StreamFailure(code, code === "ttft_timeout" ? "The model did not start answering in time" : "The model stream stalled")), Math.max(0, ms));
+      timer = setTimeout(
+        () =>
+          reject(
+            new StreamFailure(
+              code,
+              code === "ttft_timeout"
+                ? "The model did not start answering in time"
+                : "The model stream stalled",
+            ),
+          ),
+        Math.max(0, ms),
+      );
     });
     try {
       const { done, value } = await Promise.race([this.reader.read(), timeout]);

@@ -14,7 +14,10 @@ const maxTokens = z.number().int().min(1).max(32_768);
 
 export const ChatCompletionRequestSchema = z
   .object({
-    model: z.string().min(1).openapi({ description: 'A catalogue model id, or "auto" to let the router choose.', example: "auto" }),
+    model: z
+      .string()
+      .min(1)
+      .openapi({ description: 'A catalogue model id, or "auto" to let the router choose.', example: "auto" }),
     messages: z.array(ChatMessageSchema).min(1).max(2_000),
     max_tokens: maxTokens.nullish(),
     max_completion_tokens: maxTokens.nullish(),
@@ -53,7 +56,11 @@ export const SwitchyardInfoSchema = z
   })
   .openapi("SwitchyardInfo");
 
-const UsageSchema = z.object({ prompt_tokens: z.number(), completion_tokens: z.number(), total_tokens: z.number() });
+const UsageSchema = z.object({
+  prompt_tokens: z.number(),
+  completion_tokens: z.number(),
+  total_tokens: z.number(),
+});
 
 export const ChatCompletionResponseSchema = z
   .object({
@@ -87,7 +94,12 @@ export const GenerateResponseSchema = z
 
 export const ErrorSchema = z
   .object({
-    error: z.object({ message: z.string(), type: z.string(), code: z.string(), param: z.string().nullable() }),
+    error: z.object({
+      message: z.string(),
+      type: z.string(),
+      code: z.string(),
+      param: z.string().nullable(),
+    }),
   })
   .openapi("Error");
 

@@ -8,7 +8,10 @@ export const modelsRoute = createRoute({
   security: [{ bearer: [] }],
   responses: {
     200: { description: "Model list", content: { "application/json": { schema: ModelListSchema } } },
-    401: { description: "Missing or invalid credentials", content: { "application/json": { schema: ErrorSchema } } },
+    401: {
+      description: "Missing or invalid credentials",
+      content: { "application/json": { schema: ErrorSchema } },
+    },
   },
 });
 
@@ -19,7 +22,11 @@ export const healthRoute = createRoute({
   responses: {
     200: {
       description: "The gateway is up",
-      content: { "application/json": { schema: z.object({ status: z.literal("ok"), models: z.number().int() }).openapi("Health") } },
+      content: {
+        "application/json": {
+          schema: z.object({ status: z.literal("ok"), models: z.number().int() }).openapi("Health"),
+        },
+      },
     },
   },
 });
@@ -31,6 +38,9 @@ export const metricsRoute = createRoute({
   security: [{ metricsToken: [] }],
   responses: {
     200: { description: "Prometheus text format", content: { "text/plain": { schema: z.string() } } },
-    401: { description: "Missing or invalid metrics token", content: { "application/json": { schema: ErrorSchema } } },
+    401: {
+      description: "Missing or invalid metrics token",
+      content: { "application/json": { schema: ErrorSchema } },
+    },
   },
 });

@@ -11,7 +11,11 @@ export function cascadeAfter(roster: RosterModel[], modelId: string): string[] {
   const self = roster.find((m) => m.id === modelId);
   if (!self || self.tier === null) return [];
   const tiered = roster.filter((m) => m.tier !== null && m.id !== modelId);
-  const larger = tiered.filter((m) => (m.tier ?? 0) > (self.tier ?? 0)).sort((a, b) => (a.tier ?? 0) - (b.tier ?? 0));
-  const smaller = tiered.filter((m) => (m.tier ?? 0) < (self.tier ?? 0)).sort((a, b) => (b.tier ?? 0) - (a.tier ?? 0));
+  const larger = tiered
+    .filter((m) => (m.tier ?? 0) > (self.tier ?? 0))
+    .sort((a, b) => (a.tier ?? 0) - (b.tier ?? 0));
+  const smaller = tiered
+    .filter((m) => (m.tier ?? 0) < (self.tier ?? 0))
+    .sort((a, b) => (b.tier ?? 0) - (a.tier ?? 0));
   return [...larger, ...smaller].map((m) => m.id);
 }

@@ -11,7 +11,12 @@ export function createExplicitPolicy(roster: RosterModel[]): RoutingPolicy {
   return {
     name: "explicit",
     async decide(input) {
-      return { modelId: input.requestedModel, reason: "explicit", confidence: null, fallbacks: cascadeAfter(roster, input.requestedModel) };
+      return {
+        modelId: input.requestedModel,
+        reason: "explicit",
+        confidence: null,
+        fallbacks: cascadeAfter(roster, input.requestedModel),
+      };
     },
   };
 }

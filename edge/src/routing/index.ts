@@ -3,9 +3,9 @@ import { createExplicitPolicy } from "./explicit";
 import type { RoutingDecision, RoutingInput, RoutingPolicy } from "./policy";
 import { createRoundRobinPolicy } from "./round-robin";
 
-export type { RoutingDecision, RoutingInput, RoutingPolicy } from "./policy";
 export { cascadeAfter } from "./cascade";
 export { createExplicitPolicy } from "./explicit";
+export type { RoutingDecision, RoutingInput, RoutingPolicy } from "./policy";
 export { createRoundRobinPolicy } from "./round-robin";
 
 /** The model id that asks the router to choose. */
@@ -44,7 +44,10 @@ export function createRoutingPolicy(opts: RoutingOptions): RoutingPolicy {
       try {
         const decision = await auto.decide(input);
         if (inRoster.has(decision.modelId)) {
-          return { ...decision, fallbacks: decision.fallbacks.filter((id) => inRoster.has(id) && id !== decision.modelId) };
+          return {
+            ...decision,
+            fallbacks: decision.fallbacks.filter((id) => inRoster.has(id) && id !== decision.modelId),
+          };
         }
         const d = await fallback.decide(input);
         return { ...d, reason: `default:${auto.name}-chose-unknown-model` };

@@ -7,8 +7,18 @@ const input = (requestedModel: string) => ({ requestedModel, text: "hi", lastUse
 
 describe("routing", () => {
   it("cascades to larger models first, then smaller ones", () => {
-    expect(cascadeAfter(roster, "qwen2.5-7b-instruct")).toEqual(["llama-3.1-8b-instruct", "gemma-2-9b-it", "llama-3.1-nemotron-51b-instruct", "codegemma-7b"]);
-    expect(cascadeAfter(roster, "llama-3.1-nemotron-51b-instruct")).toEqual(["gemma-2-9b-it", "llama-3.1-8b-instruct", "qwen2.5-7b-instruct", "codegemma-7b"]);
+    expect(cascadeAfter(roster, "qwen2.5-7b-instruct")).toEqual([
+      "llama-3.1-8b-instruct",
+      "gemma-2-9b-it",
+      "llama-3.1-nemotron-51b-instruct",
+      "codegemma-7b",
+    ]);
+    expect(cascadeAfter(roster, "llama-3.1-nemotron-51b-instruct")).toEqual([
+      "gemma-2-9b-it",
+      "llama-3.1-8b-instruct",
+      "qwen2.5-7b-instruct",
+      "codegemma-7b",
+    ]);
   });
 
   it("explicit model ids are honoured with the cascade as fallbacks", async () => {
@@ -26,8 +36,13 @@ describe("routing", () => {
 
   it("a failing or confused auto policy degrades to round-robin and says so", async () => {
     const throwing: RoutingPolicy = { name: "classifier", decide: () => Promise.reject(new Error("boom")) };
-    expect((await createRoutingPolicy({ roster, auto: throwing }).decide(input("auto"))).reason).toBe("default:classifier-failed");
-    const unknown: RoutingPolicy = { name: "classifier", decide: async () => ({ modelId: "gpt-9", reason: "x", confidence: 0.9, fallbacks: [] }) };
+    expect((await createRoutingPolicy({ roster, auto: throwing }).decide(input("auto"))).reason).toBe(
+      "default:classifier-failed",
+    );
+    const unknown: RoutingPolicy = {
+      name: "classifier",
+      decide: async () => ({ modelId: "gpt-9", reason: "x", confidence: 0.9, fallbacks: [] }),
+    };
     const d = await createRoutingPolicy({ roster, auto: unknown }).decide(input("auto"));
     expect(d.reason).toBe("default:classifier-chose-unknown-model");
     expect(roster.map((m) => m.id)).toContain(d.modelId);

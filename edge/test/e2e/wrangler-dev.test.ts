@@ -12,7 +12,10 @@ import { mintDevToken } from "../../scripts/token";
 import { freePort, isCI, type Spawned, spawnLogged, waitForOk } from "../support/processes";
 
 const ROOT = resolve(import.meta.dirname, "../../..");
-const MODEL_FILE = resolve(process.env.SWITCHYARD_MODEL_DIR ?? resolve(ROOT, "../shared/models"), "stories260K.gguf");
+const MODEL_FILE = resolve(
+  process.env.SWITCHYARD_MODEL_DIR ?? resolve(ROOT, "../shared/models"),
+  "stories260K.gguf",
+);
 const PRIMARY = "qwen2.5-7b-instruct"; // tier 2
 const FALLBACK = "llama-3.1-8b-instruct"; // tier 3: PRIMARY's next larger model
 const API_KEY = "sk-e2e-key";
@@ -27,7 +30,27 @@ let ready = false;
 
 async function startBackend(id: string): Promise<{ proc: Spawned; url: string }> {
   const port = await freePort();
-  const proc = spawnLogged("npm", ["run", "-s", "backend", "--", "--model", MODEL_FILE, "--id", id, "--port", String(port), "--threads", "1", "--api-key", BACKEND_KEY, "--skip-checksum"], { cwd: ROOT });
+  const proc = spawnLogged(
+    "npm",
+    [
+      "run",
+      "-s",
+      "backend",
+      "--",
+      "--model",
+      MODEL_FILE,
+      "--id",
+      id,
+      "--port",
+      String(port),
+      "--threads",
+      "1",
+      "--api-key",
+      BACKEND_KEY,
+      "--skip-checksum",
+    ],
+    { cwd: ROOT },
+  );
   processes.push(proc);
   const url = `http://127.0.0.1:${port}`;
   await waitForOk(`${url}/ready`, proc, 90_000, { authorization: `Bearer ${BACKEND_KEY}` });
@@ -35,7 +58,11 @@ async function startBackend(id: string): Promise<{ proc: Spawned; url: string }>
 }
 
 beforeAll(async () => {
-  const problem = !existsSync(MODEL_FILE) ? `model file ${MODEL_FILE} is missing` : !existsSync(resolve(ROOT, "backends/src/cli.ts")) ? "the backend (backends/src/cli.ts) is missing" : null;
+  const problem = !existsSync(MODEL_FILE)
+    ? `model file ${MODEL_FILE} is missing`
+    : !existsSync(resolve(ROOT, "backends/src/cli.ts"))
+      ? "the backend (backends/src/cli.ts) is missing"
+      : null;
   if (problem) {
     if (isCI()) throw new Error(`e2e: ${problem} (required when CI=true)`);
     console.warn(`\n!!! SKIPPING edge e2e tests: ${problem}\n`);
@@ -62,7 +89,23 @@ beforeAll(async () => {
   const inspector = await freePort();
   const edge = spawnLogged(
     "npx",
-    ["wrangler", "dev", "--config", resolve(ROOT, "wrangler.toml"), "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector), "--env-file", envFile, "--show-interactive-dev-session=false", "--log-level", "warn"],
+    [
+      "wrangler",
+      "dev",
+      "--config",
+      resolve(ROOT, "wrangler.toml"),
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--inspector-port",
+      String(inspector),
+      "--env-file",
+      envFile,
+      "--show-interactive-dev-session=false",
+      "--log-level",
+      "warn",
+    ],
     { cwd: ROOT, env: { WRANGLER_SEND_METRICS: "false", CLOUDFLARE_LOAD_DEV_VARS_FROM_DOT_ENV: "true" } },
   );
   processes.push(edge);
@@ -76,14 +119,20 @@ afterAll(async () => {
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
-const client = (apiKey = API_KEY) => new OpenAI({ apiKey, baseURL: `${edgeUrl}/v1`, maxRetries: 0, timeout: 60_000 });
+const client = (apiKey = API_KEY) =>
+  new OpenAI({ apiKey, baseURL: `${edgeUrl}/v1`, maxRetries: 0, timeout: 60_000 });
 const prompt = (text: string) => [{ role: "user" as const, content: text }];
 
 describe("edge e2e: openai client -> wrangler dev -> real backends", () => {
   it("non-streaming chat completion (auto) names the answering model in headers and body", async (ctx) => {
     if (!ready) return ctx.skip();
     const { data, response } = await client()
-      .chat.completions.create({ model: "auto", messages: prompt("Once upon a time"), max_tokens: 24, temperature: 0 })
+      .chat.completions.create({
+        model: "auto",
+        messages: prompt("Once upon a time"),
+        max_tokens: 24,
+        temperature: 0,
+      })
       .withResponse();
     expect(data.choices[0]?.message.content?.length).toBeGreaterThan(0);
     expect([PRIMARY, FALLBACK]).toContain(data.model);
@@ -115,7 +164,10 @@ describe("edge e2e: openai client -> wrangler dev -> real backends", () => {
     expect(text.length).toBeGreaterThan(0);
     expect(finish).toMatch(/stop|length/);
     expect(last?.usage?.completion_tokens).toBeGreaterThan(0);
-    expect((last as unknown as { switchyard: { model: string; cache: string } }).switchyard).toMatchObject({ model: PRIMARY, cache: "MISS" });
+    expect((last as unknown as { switchyard: { model: string; cache: string } }).switchyard).toMatchObject({
+      model: PRIMARY,
+      cache: "MISS",
+    });
   });
 
   it("an identical request is a cache HIT, also replayed as a stream", async (ctx) => {
@@ -128,7 +180,8 @@ describe("edge e2e: openai client -> wrangler dev -> real backends", () => {
     expect(second.response.headers.get("x-switchyard-cache")).toBe("HIT");
     expect(second.data.choices[0]?.message.content).toBe(first.data.choices[0]?.message.content);
     let replay = "";
-    for await (const chunk of await client().chat.completions.create({ ...body, stream: true })) replay += chunk.choices[0]?.delta?.content ?? "";
+    for await (const chunk of await client().chat.completions.create({ ...body, stream: true }))
+      replay += chunk.choices[0]?.delta?.content ?? "";
     expect(replay).toBe(first.data.choices[0]?.message.content);
   });
 
@@ -138,10 +191,16 @@ describe("edge e2e: openai client -> wrangler dev -> real backends", () => {
     for await (const m of client().models.list()) ids.push(m.id);
     expect(ids).toEqual(["auto", PRIMARY, FALLBACK]);
     const token = await mintDevToken({ sub: "alice", secret: JWT_SECRET });
-    const viaJwt = await client(token).chat.completions.create({ model: FALLBACK, messages: prompt("Hello"), max_tokens: 8 });
+    const viaJwt = await client(token).chat.completions.create({
+      model: FALLBACK,
+      messages: prompt("Hello"),
+      max_tokens: 8,
+    });
     expect(viaJwt.model).toBe(FALLBACK);
     await expect(client("sk-wrong").models.list()).rejects.toMatchObject({ status: 401 });
-    await expect(client().chat.completions.create({ model: "gpt-9", messages: prompt("x") })).rejects.toMatchObject({ status: 404, code: "model_not_found" });
+    await expect(
+      client().chat.completions.create({ model: "gpt-9", messages: prompt("x") }),
+    ).rejects.toMatchObject({ status: 404, code: "model_not_found" });
   });
 
   it("POST /generate streams SSE", async (ctx) => {
@@ -165,6 +224,8 @@ describe("edge e2e: openai client -> wrangler dev -> real backends", () => {
       .withResponse();
     expect(data.model).toBe(FALLBACK);
     expect(response.headers.get("x-switchyard-model")).toBe(FALLBACK);
-    expect((data as unknown as { switchyard: { fallback_from: string[] } }).switchyard.fallback_from).toEqual([PRIMARY]);
+    expect((data as unknown as { switchyard: { fallback_from: string[] } }).switchyard.fallback_from).toEqual(
+      [PRIMARY],
+    );
   });
 });

@@ -4,8 +4,8 @@
  * received; afterEach checks scenario 14 (the gateway still serves, no leaked upstream slots).
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { chatBody, chatText, createTestEdge, readSse } from "../support/harness";
 import { closedPortUrl, DEFAULT_TOKENS, type FakeBackend, startFakeBackend } from "../support/fake-backend";
+import { chatBody, chatText, createTestEdge, readSse } from "../support/harness";
 
 const A = "codegemma-7b"; // tier 1
 const B = "qwen2.5-7b-instruct"; // tier 2: A's first fallback
@@ -65,7 +65,10 @@ describe("before the first token: retries and fallback", () => {
     const { res, elapsed } = await chat(A);
     expect(res.status).toBe(200);
     expect(res.headers.get("x-switchyard-model")).toBe(A);
-    const body = (await res.json()) as { choices: { message: { content: string } }[]; switchyard: { attempts: number } };
+    const body = (await res.json()) as {
+      choices: { message: { content: string } }[];
+      switchyard: { attempts: number };
+    };
     expect(body.choices[0]?.message.content).toBe(FULL_TEXT);
     expect(body.switchyard.attempts).toBe(2);
     expect(elapsed).toBeGreaterThanOrEqual(950);
@@ -112,7 +115,10 @@ describe("before the first token: retries and fallback", () => {
     expect(res.headers.get("x-switchyard-model")).toBe(B);
     const sse = await readSse(res);
     expect(chatText(sse.events)).toBe(FULL_TEXT);
-    const final = sse.events.at(-1) as { model: string; switchyard: { model: string; fallback_from: string[]; attempts: number } };
+    const final = sse.events.at(-1) as {
+      model: string;
+      switchyard: { model: string; fallback_from: string[]; attempts: number };
+    };
     expect(final.switchyard).toMatchObject({ model: B, fallback_from: [A], attempts: 3 });
     expect(final.model).toBe(B);
     expect(a.received).toHaveLength(2); // first try + 1 retry
@@ -173,7 +179,13 @@ describe("before the first token: retries and fallback", () => {
     a.behave({
       kind: "status",
       status: 400,
-      body: { error: { message: "This model's maximum context length is 512 tokens", type: "invalid_request_error", code: "context_length_exceeded" } },
+      body: {
+        error: {
+          message: "This model's maximum context length is 512 tokens",
+          type: "invalid_request_error",
+          code: "context_length_exceeded",
+        },
+      },
     });
     const { res } = await chat(A, true);
     expect(res.status).toBe(400);
@@ -247,7 +259,9 @@ describe("after the first token: no silent fallback", () => {
   it("a client disconnect cancels the upstream request and is recorded as aborted", async () => {
     a.behave({ kind: "ok", tokens: Array.from({ length: 50 }, (_, i) => ` t${i}`), gapMs: 30 });
     const controller = new AbortController();
-    const res = await edge.post("/v1/chat/completions", chatBody(A, { stream: true }), { signal: controller.signal });
+    const res = await edge.post("/v1/chat/completions", chatBody(A, { stream: true }), {
+      signal: controller.signal,
+    });
     const reader = (res.body as ReadableStream<Uint8Array>).getReader();
     await reader.read();
     await reader.cancel();
@@ -281,8 +295,12 @@ describe("circuit breakers and total outage", () => {
     expect((await chat(A)).res.headers.get("x-switchyard-model")).toBe(A);
     expect(a.received).toHaveLength(5);
     expect(b.received).toHaveLength(3);
-    const metrics = await (await edge.app.request("/metrics", { headers: { authorization: "Bearer metrics-token" } })).text();
-    expect(metrics).toMatch(new RegExp(`switchyard_upstream_attempts_total\\{model="${A}",outcome="breaker_open"\\} [1-9]`));
+    const metrics = await (
+      await edge.app.request("/metrics", { headers: { authorization: "Bearer metrics-token" } })
+    ).text();
+    expect(metrics).toMatch(
+      new RegExp(`switchyard_upstream_attempts_total\\{model="${A}",outcome="breaker_open"\\} [1-9]`),
+    );
   });
 
   it("12b. a failed half-open probe re-opens the circuit", async () => {
@@ -319,7 +337,9 @@ describe("circuit breakers and total outage", () => {
     const { res } = await chat(A);
     expect(res.status).toBe(200);
     await new Promise((r) => setTimeout(r, 50));
-    const metrics = await (await edge.app.request("/metrics", { headers: { authorization: "Bearer metrics-token" } })).text();
+    const metrics = await (
+      await edge.app.request("/metrics", { headers: { authorization: "Bearer metrics-token" } })
+    ).text();
     expect(metrics).toContain("switchyard_log_write_failures_total 1");
     edge.log.failing = false;
   });

@@ -38,7 +38,8 @@ export interface FakeBackend {
   close(): Promise<void>;
 }
 
-const sse = (res: ServerResponse, data: unknown) => res.write(`data: ${typeof data === "string" ? data : JSON.stringify(data)}\n\n`);
+const sse = (res: ServerResponse, data: unknown) =>
+  res.write(`data: ${typeof data === "string" ? data : JSON.stringify(data)}\n\n`);
 const chunk = (model: string, delta: Record<string, unknown>, finish: string | null = null) => ({
   id: "fake",
   object: "chat.completion.chunk",
@@ -66,7 +67,11 @@ export async function startFakeBackend(): Promise<FakeBackend> {
     if (b.kind === "hang") return;
     if (b.kind === "status") {
       res.writeHead(b.status, { "content-type": "application/json", ...b.headers });
-      return res.end(JSON.stringify(b.body ?? { error: { message: `fake ${b.status}`, type: "server_error", code: null } }));
+      return res.end(
+        JSON.stringify(
+          b.body ?? { error: { message: `fake ${b.status}`, type: "server_error", code: null } },
+        ),
+      );
     }
     const tokens = b.kind === "ok" ? (b.tokens ?? DEFAULT_TOKENS) : DEFAULT_TOKENS.slice(0, b.after);
     if (b.kind === "ok" && b.headerDelayMs) await sleep(b.headerDelayMs);
@@ -96,7 +101,14 @@ export async function startFakeBackend(): Promise<FakeBackend> {
       return res.end();
     }
     sse(res, chunk(model, {}, "stop"));
-    sse(res, { id: "fake", object: "chat.completion.chunk", created: 0, model, choices: [], usage: { prompt_tokens: 5, completion_tokens: tokens.length, total_tokens: 5 + tokens.length } });
+    sse(res, {
+      id: "fake",
+      object: "chat.completion.chunk",
+      created: 0,
+      model,
+      choices: [],
+      usage: { prompt_tokens: 5, completion_tokens: tokens.length, total_tokens: 5 + tokens.length },
+    });
     sse(res, "[DONE]");
     res.end();
   };
@@ -107,7 +119,13 @@ export async function startFakeBackend(): Promise<FakeBackend> {
       text += c.toString();
     });
     req.on("end", () => {
-      const rec: ReceivedRequest = { index: received.length, body: {}, authorization: req.headers.authorization, closedByClient: false, finished: false };
+      const rec: ReceivedRequest = {
+        index: received.length,
+        body: {},
+        authorization: req.headers.authorization,
+        closedByClient: false,
+        finished: false,
+      };
       try {
         rec.body = JSON.parse(text) as Record<string, unknown>;
       } catch {
@@ -135,7 +153,12 @@ export async function startFakeBackend(): Promise<FakeBackend> {
     received,
     inFlight: () => received.filter((r) => !r.finished && !r.closedByClient).length,
     behave(b) {
-      plan = typeof b === "function" ? b : Array.isArray(b) ? (i) => b[Math.min(i, b.length - 1)] as Behaviour : () => b;
+      plan =
+        typeof b === "function"
+          ? b
+          : Array.isArray(b)
+            ? (i) => b[Math.min(i, b.length - 1)] as Behaviour
+            : () => b;
     },
     reset() {
       received.length = 0;

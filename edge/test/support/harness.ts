@@ -26,7 +26,11 @@ export function capturingSink(): RequestLogSink & { records: RequestRecord[]; fa
  * @example const edge = createTestEdge({ SWITCHYARD_BACKENDS: JSON.stringify({ "codegemma-7b": a.url }) });
  */
 export function createTestEdge(env: EdgeEnv, opts: { autoPolicy?: RoutingPolicy } = {}) {
-  const config = loadEdgeConfig({ SWITCHYARD_API_KEYS: TEST_KEY, SWITCHYARD_METRICS_TOKEN: "metrics-token", ...env });
+  const config = loadEdgeConfig({
+    SWITCHYARD_API_KEYS: TEST_KEY,
+    SWITCHYARD_METRICS_TOKEN: "metrics-token",
+    ...env,
+  });
   const log = capturingSink();
   const app = createApp(config, {
     tokenBuckets: createMemoryTokenBucketStore(),
@@ -34,7 +38,11 @@ export function createTestEdge(env: EdgeEnv, opts: { autoPolicy?: RoutingPolicy 
     logSink: log,
     autoPolicy: opts.autoPolicy,
   });
-  const post = (path: string, body: unknown, init: { headers?: Record<string, string>; signal?: AbortSignal } = {}) =>
+  const post = (
+    path: string,
+    body: unknown,
+    init: { headers?: Record<string, string>; signal?: AbortSignal } = {},
+  ) =>
     app.request(path, {
       method: "POST",
       headers: { authorization: `Bearer ${TEST_KEY}`, "content-type": "application/json", ...init.headers },

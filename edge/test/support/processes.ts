@@ -17,8 +17,17 @@ export interface Spawned {
 }
 
 /** Spawns a command in its own process group, keeping the last 20 kB of its output for diagnostics. */
-export function spawnLogged(command: string, args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }): Spawned {
-  const child = spawn(command, args, { cwd: opts.cwd, env: { ...process.env, ...opts.env }, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+export function spawnLogged(
+  command: string,
+  args: string[],
+  opts: { cwd: string; env?: NodeJS.ProcessEnv },
+): Spawned {
+  const child = spawn(command, args, {
+    cwd: opts.cwd,
+    env: { ...process.env, ...opts.env },
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let log = "";
   const keep = (b: Buffer) => {
     log = (log + b.toString()).slice(-20_000);
@@ -50,10 +59,16 @@ export function spawnLogged(command: string, args: string[], opts: { cwd: string
 }
 
 /** Polls `url` until it answers 200 (or `timeoutMs` passes, or the process exits). */
-export async function waitForOk(url: string, proc: Spawned, timeoutMs: number, headers: Record<string, string> = {}): Promise<void> {
+export async function waitForOk(
+  url: string,
+  proc: Spawned,
+  timeoutMs: number,
+  headers: Record<string, string> = {},
+): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
-    if (proc.child.exitCode !== null) throw new Error(`process exited (${proc.child.exitCode}) before ${url} was ready:\n${proc.output()}`);
+    if (proc.child.exitCode !== null)
+      throw new Error(`process exited (${proc.child.exitCode}) before ${url} was ready:\n${proc.output()}`);
     try {
       const res = await fetch(url, { headers, signal: AbortSignal.timeout(2000) });
       if (res.status === 200) return;

@@ -18,12 +18,26 @@ const post = (path: string, body: unknown, key: string, headers: Record<string, 
     body: typeof body === "string" ? body : JSON.stringify(body),
   });
 const jwt = (claims: Record<string, unknown> = {}) =>
-  new SignJWT({ sub: "alice", scope: "chat", iss: "switchyard-dev", aud: "switchyard", exp: now() + 600, ...claims })
+  new SignJWT({
+    sub: "alice",
+    scope: "chat",
+    iss: "switchyard-dev",
+    aud: "switchyard",
+    exp: now() + 600,
+    ...claims,
+  })
     .setProtectedHeader({ alg: "HS256" })
     .sign(new TextEncoder().encode(SECRET));
-const backendCount = async () => ((await (await fetch("http://fake-backend.test/__count")).json()) as { received: number }).received;
-const chat = (content: string, extra: Record<string, unknown> = {}) => ({ model: "codegemma-7b", messages: [{ role: "user", content }], max_tokens: 8, ...extra });
-const errorOf = async (res: Response) => ((await res.json()) as { error: { type: string; code: string; message: string } }).error;
+const backendCount = async () =>
+  ((await (await fetch("http://fake-backend.test/__count")).json()) as { received: number }).received;
+const chat = (content: string, extra: Record<string, unknown> = {}) => ({
+  model: "codegemma-7b",
+  messages: [{ role: "user", content }],
+  max_tokens: 8,
+  ...extra,
+});
+const errorOf = async (res: Response) =>
+  ((await res.json()) as { error: { type: string; code: string; message: string } }).error;
 
 describe("public endpoints", () => {
   it("GET /health is public and carries the switchyard headers", async () => {
@@ -31,22 +45,50 @@ describe("public endpoints", () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ status: "ok", models: 2 });
     expect(res.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
-    for (const h of ["x-switchyard-model", "x-switchyard-route-reason", "x-switchyard-route-confidence", "x-switchyard-cache"]) expect(res.headers.get(h)).not.toBeNull();
+    for (const h of [
+      "x-switchyard-model",
+      "x-switchyard-route-reason",
+      "x-switchyard-route-confidence",
+      "x-switchyard-cache",
+    ])
+      expect(res.headers.get(h)).not.toBeNull();
   });
 
   it("GET /openapi.json is generated from the request schemas", async () => {
-    const doc = (await (await SELF.fetch(`${BASE}/openapi.json`)).json()) as { openapi: string; paths: Record<string, unknown>; components: { schemas: Record<string, { properties?: Record<string, unknown> }> } };
+    const doc = (await (await SELF.fetch(`${BASE}/openapi.json`)).json()) as {
+      openapi: string;
+      paths: Record<string, unknown>;
+      components: { schemas: Record<string, { properties?: Record<string, unknown> }> };
+    };
     expect(doc.openapi).toBe("3.1.0");
-    expect(Object.keys(doc.paths).sort()).toEqual(["/generate", "/health", "/metrics", "/v1/chat/completions", "/v1/models"]);
+    expect(Object.keys(doc.paths).sort()).toEqual([
+      "/generate",
+      "/health",
+      "/metrics",
+      "/v1/chat/completions",
+      "/v1/models",
+    ]);
     expect(Object.keys(doc.components.schemas.ChatCompletionRequest?.properties ?? {})).toEqual(
-      expect.arrayContaining(["model", "messages", "max_tokens", "temperature", "top_p", "seed", "stop", "stream", "stream_options"]),
+      expect.arrayContaining([
+        "model",
+        "messages",
+        "max_tokens",
+        "temperature",
+        "top_p",
+        "seed",
+        "stop",
+        "stream",
+        "stream_options",
+      ]),
     );
     expect(doc.components.schemas.GenerateRequest?.properties).toHaveProperty("prompt");
   });
 
   it("GET /metrics needs its own token", async () => {
     expect((await SELF.fetch(`${BASE}/metrics`)).status).toBe(401);
-    expect((await SELF.fetch(`${BASE}/metrics`, { headers: { authorization: "Bearer sk-wd-auth" } })).status).toBe(401);
+    expect(
+      (await SELF.fetch(`${BASE}/metrics`, { headers: { authorization: "Bearer sk-wd-auth" } })).status,
+    ).toBe(401);
     const res = await SELF.fetch(`${BASE}/metrics`, { headers: { authorization: "Bearer wd-metrics" } });
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toContain("text/plain");
@@ -55,7 +97,8 @@ describe("public endpoints", () => {
 });
 
 describe("auth in workerd", () => {
-  const models = (authorization?: string) => SELF.fetch(`${BASE}/v1/models`, authorization ? { headers: { authorization } } : {});
+  const models = (authorization?: string) =>
+    SELF.fetch(`${BASE}/v1/models`, authorization ? { headers: { authorization } } : {});
 
   it("API key and HS256 JWT are accepted; /v1/models lists the roster plus auto", async () => {
     const res = await models("Bearer sk-wd-auth");
@@ -67,7 +110,15 @@ describe("auth in workerd", () => {
 
   it("rejects missing, unknown, expired, not-yet-valid, wrong-audience and alg:none credentials with 401", async () => {
     const none = `${btoa(JSON.stringify({ alg: "none" })).replace(/=+$/, "")}.${btoa(JSON.stringify({ sub: "alice", scope: "chat", iss: "switchyard-dev", aud: "switchyard", exp: now() + 600 })).replace(/=+$/, "")}.`;
-    const cases = [undefined, "Bearer sk-unknown", `Bearer ${await jwt({ exp: now() - 60 })}`, `Bearer ${await jwt({ nbf: now() + 600 })}`, `Bearer ${await jwt({ aud: "other" })}`, `Bearer ${none}`, "Basic Zm9vOmJhcg=="];
+    const cases = [
+      undefined,
+      "Bearer sk-unknown",
+      `Bearer ${await jwt({ exp: now() - 60 })}`,
+      `Bearer ${await jwt({ nbf: now() + 600 })}`,
+      `Bearer ${await jwt({ aud: "other" })}`,
+      `Bearer ${none}`,
+      "Basic Zm9vOmJhcg==",
+    ];
     for (const authorization of cases) {
       const res = await models(authorization);
       expect(res.status, authorization).toBe(401);
@@ -85,7 +136,11 @@ describe("auth in workerd", () => {
 
 describe("rate limit in workerd", () => {
   it("admits exactly the bucket size under parallel load, then 429 with Retry-After and RateLimit-*", async () => {
-    const results: Response[] = await Promise.all(Array.from({ length: 30 }, () => SELF.fetch(`${BASE}/v1/models`, { headers: { authorization: "Bearer sk-wd-rate" } })));
+    const results: Response[] = await Promise.all(
+      Array.from({ length: 30 }, () =>
+        SELF.fetch(`${BASE}/v1/models`, { headers: { authorization: "Bearer sk-wd-rate" } }),
+      ),
+    );
     expect(results.filter((r) => r.status === 200)).toHaveLength(20);
     const limited = results.filter((r) => r.status === 429);
     expect(limited).toHaveLength(10);
@@ -142,7 +197,9 @@ describe("proxy and cache in workerd", () => {
     const before = await backendCount();
     const miss = await post("/v1/chat/completions", chat("cache me"), "sk-wd-cache");
     expect(miss.headers.get("x-switchyard-cache")).toBe("MISS");
-    expect(((await miss.json()) as { choices: { message: { content: string } }[] }).choices[0]?.message.content).toBe("Once upon");
+    expect(
+      ((await miss.json()) as { choices: { message: { content: string } }[] }).choices[0]?.message.content,
+    ).toBe("Once upon");
     await new Promise((r) => setTimeout(r, 50));
     const hit = await post("/v1/chat/completions", chat("cache me"), "sk-wd-cache");
     expect(hit.headers.get("x-switchyard-cache")).toBe("HIT");
@@ -151,7 +208,9 @@ describe("proxy and cache in workerd", () => {
     const text = await replay.text();
     expect(text).toContain('"content":"Once upon"');
     expect(text.trimEnd().endsWith("data: [DONE]")).toBe(true);
-    const bypass = await post("/v1/chat/completions", chat("cache me"), "sk-wd-cache", { "cache-control": "no-cache" });
+    const bypass = await post("/v1/chat/completions", chat("cache me"), "sk-wd-cache", {
+      "cache-control": "no-cache",
+    });
     expect(bypass.headers.get("x-switchyard-cache")).toBe("BYPASS");
     expect((await backendCount()) - before).toBe(2);
   });
@@ -160,6 +219,10 @@ describe("proxy and cache in workerd", () => {
     const res = await post("/generate", { prompt: "hello", model: "codegemma-7b" }, "sk-wd-stream");
     expect(res.status).toBe(200);
     const body = (await res.json()) as { object: string; text: string; switchyard: { model: string } };
-    expect(body).toMatchObject({ object: "generation", text: "Once upon", switchyard: { model: "codegemma-7b" } });
+    expect(body).toMatchObject({
+      object: "generation",
+      text: "Once upon",
+      switchyard: { model: "codegemma-7b" },
+    });
   });
 });

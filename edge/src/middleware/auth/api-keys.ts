@@ -12,7 +12,8 @@ export async function sha256(text: string): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(text)));
 }
 
-export const toHex = (bytes: Uint8Array): string => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+export const toHex = (bytes: Uint8Array): string =>
+  Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 
 const fromHex = (hex: string): Uint8Array =>
   Uint8Array.from(hex.match(/../g) ?? [], (pair) => Number.parseInt(pair, 16));
@@ -25,7 +26,10 @@ const fromHex = (hex: string): Uint8Array =>
  */
 export async function parseApiKeys(spec: string): Promise<ApiKeyEntry[]> {
   const entries: ApiKeyEntry[] = [];
-  for (const item of spec.split(",").map((s) => s.trim()).filter(Boolean)) {
+  for (const item of spec
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const hashed = HASHED_ENTRY.exec(item);
     if (hashed?.[1] && hashed[2]) {
       entries.push({ name: hashed[1], sha256: fromHex(hashed[2].toLowerCase()) });
@@ -49,7 +53,10 @@ function equalDigests(a: Uint8Array, b: Uint8Array): boolean {
  * The entry whose hash matches the presented key. Every entry is compared (no early return),
  * and only hashes are compared, so timing reveals nothing about the stored keys.
  */
-export async function matchApiKey(entries: ApiKeyEntry[], presented: string): Promise<ApiKeyEntry | undefined> {
+export async function matchApiKey(
+  entries: ApiKeyEntry[],
+  presented: string,
+): Promise<ApiKeyEntry | undefined> {
   const digest = await sha256(presented);
   let found: ApiKeyEntry | undefined;
   for (const entry of entries) {

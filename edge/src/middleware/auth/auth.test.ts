@@ -57,7 +57,9 @@ describe("API keys", () => {
     expect(await alice.json()).toMatchObject({ kind: "api_key", id: "alice", rateLimitKey: "key:alice" });
     const raw = await call(app, "Bearer sk-raw-key");
     expect(raw.status).toBe(200);
-    expect(((await raw.json()) as { id: string }).id).toBe(`key-${toHex(await sha256("sk-raw-key")).slice(0, 8)}`);
+    expect(((await raw.json()) as { id: string }).id).toBe(
+      `key-${toHex(await sha256("sk-raw-key")).slice(0, 8)}`,
+    );
     const unknown = await call(app, "Bearer sk-unknown");
     expect(unknown.status).toBe(401);
     expect(unknown.headers.get("www-authenticate")).toContain('error="invalid_token"');
@@ -71,7 +73,14 @@ describe("API keys", () => {
     const missing = await call(app);
     expect(missing.status).toBe(401);
     expect(missing.headers.get("www-authenticate")).toBe('Bearer realm="switchyard"');
-    for (const header of ["Basic c2stcmF3LWtleQ==", "Bearer", "Bearer ", "Bearer a b", "sk-raw-key", "Token sk-raw-key"]) {
+    for (const header of [
+      "Basic c2stcmF3LWtleQ==",
+      "Bearer",
+      "Bearer ",
+      "Bearer a b",
+      "sk-raw-key",
+      "Token sk-raw-key",
+    ]) {
       const res = await call(app, header);
       expect(res.status, header).toBe(401);
       expect(res.headers.get("www-authenticate"), header).toContain("Bearer");
@@ -94,7 +103,12 @@ describe("JWT (HS256 dev secret)", () => {
   it("accepts a valid token and uses sub as identity", async () => {
     const res = await call(app, `Bearer ${await hs256()}`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ kind: "jwt", id: "alice", rateLimitKey: "sub:alice", scopes: ["chat"] });
+    expect(await res.json()).toMatchObject({
+      kind: "jwt",
+      id: "alice",
+      rateLimitKey: "sub:alice",
+      scopes: ["chat"],
+    });
   });
 
   const attacks: [string, () => Promise<string>][] = [
@@ -103,18 +117,47 @@ describe("JWT (HS256 dev secret)", () => {
     ["wrong issuer", () => hs256({ iss: "evil" })],
     ["wrong audience", () => hs256({ aud: "other-service" })],
     ["signed with another secret", () => hs256({}, "another-secret-another-secret-another")],
-    ["tampered payload (signature no longer matches)", async () => {
-      const [h, , s] = (await hs256()).split(".");
-      return `${h}.${b64url({ sub: "admin", scope: "chat", iss: ISS, aud: AUD, exp: now() + 600 })}.${s}`;
-    }],
-    ["tampered signature", async () => {
-      const t = await hs256();
-      return `${t.slice(0, -4)}${t.endsWith("AAAA") ? "BBBB" : "AAAA"}`;
-    }],
-    ["alg none", async () => `${b64url({ alg: "none", typ: "JWT" })}.${b64url({ sub: "alice", scope: "chat", iss: ISS, aud: AUD, exp: now() + 600 })}.`],
-    ["missing exp", async () => new SignJWT({ scope: "chat" }).setProtectedHeader({ alg: "HS256" }).setSubject("alice").setIssuer(ISS).setAudience(AUD).sign(new TextEncoder().encode(SECRET))],
+    [
+      "tampered payload (signature no longer matches)",
+      async () => {
+        const [h, , s] = (await hs256()).split(".");
+        return `${h}.${b64url({ sub: "admin", scope: "chat", iss: ISS, aud: AUD, exp: now() + 600 })}.${s}`;
+      },
+    ],
+    [
+      "tampered signature",
+      async () => {
+        const t = await hs256();
+        return `${t.slice(0, -4)}${t.endsWith("AAAA") ? "BBBB" : "AAAA"}`;
+      },
+    ],
+    [
+      "alg none",
+      async () =>
+        `${b64url({ alg: "none", typ: "JWT" })}.${b64url({ sub: "alice", scope: "chat", iss: ISS, aud: AUD, exp: now() + 600 })}.`,
+    ],
+    [
+      "missing exp",
+      async () =>
+        new SignJWT({ scope: "chat" })
+          .setProtectedHeader({ alg: "HS256" })
+          .setSubject("alice")
+          .setIssuer(ISS)
+          .setAudience(AUD)
+          .sign(new TextEncoder().encode(SECRET)),
+    ],
     ["malformed token", async () => "abc.def.ghi"],
-    ["RS256 token when only the dev secret is configured", () => new SignJWT({ scope: "chat" }).setProtectedHeader({ alg: "RS256" }).setSubject("alice").setIssuer(ISS).setAudience(AUD).setExpirationTime("10m").sign(rsa.privateKey)],
+    [
+      "RS256 token when only the dev secret is configured",
+      () =>
+        new SignJWT({ scope: "chat" })
+          .setProtectedHeader({ alg: "RS256" })
+          .setSubject("alice")
+          .setIssuer(ISS)
+          .setAudience(AUD)
+          .setExpirationTime("10m")
+          .sign(rsa.privateKey),
+    ],
   ];
   for (const [name, make] of attacks) {
     it(`rejects ${name} with 401`, async () => {
@@ -129,7 +172,10 @@ describe("JWT (HS256 dev secret)", () => {
     const res = await call(app, `Bearer ${await hs256({ scope: "read" })}`);
     expect(res.status).toBe(403);
     expect(res.headers.get("www-authenticate")).toContain('error="insufficient_scope"');
-    expect(((await res.json()) as { error: { type: string; code: string } }).error).toMatchObject({ type: "permission_error", code: "insufficient_scope" });
+    expect(((await res.json()) as { error: { type: string; code: string } }).error).toMatchObject({
+      type: "permission_error",
+      code: "insufficient_scope",
+    });
   });
 });
 
@@ -144,7 +190,11 @@ describe("JWT (RS256/ES256 through a JWKS URL)", () => {
       .sign(key);
 
   it("accepts RS256 and ES256 tokens verified against the remote JWKS", async () => {
-    const app = appWith({ apiKeys: [], verifyJwt: createJwtVerifier({ jwksUrl, issuer: ISS, audience: AUD }), requiredScope: "chat" });
+    const app = appWith({
+      apiKeys: [],
+      verifyJwt: createJwtVerifier({ jwksUrl, issuer: ISS, audience: AUD }),
+      requiredScope: "chat",
+    });
     for (const token of [await rs("RS256", rsa.privateKey), await rs("ES256", ec.privateKey)]) {
       const res = await call(app, `Bearer ${token}`);
       expect(res.status).toBe(200);
@@ -155,19 +205,43 @@ describe("JWT (RS256/ES256 through a JWKS URL)", () => {
   it("rejects HS/RS confusion: an HS256 token signed with the RSA public key", async () => {
     const pem = await exportSPKI(rsa.publicKey);
     const forged = (secret: string) =>
-      new SignJWT({ scope: "chat" }).setProtectedHeader({ alg: "HS256", kid: "rsa1" }).setSubject("mallory").setIssuer(ISS).setAudience(AUD).setExpirationTime("10m").sign(new TextEncoder().encode(secret));
+      new SignJWT({ scope: "chat" })
+        .setProtectedHeader({ alg: "HS256", kid: "rsa1" })
+        .setSubject("mallory")
+        .setIssuer(ISS)
+        .setAudience(AUD)
+        .setExpirationTime("10m")
+        .sign(new TextEncoder().encode(secret));
     // JWKS only: HS256 is never accepted from a key set.
-    const jwksOnly = appWith({ apiKeys: [], verifyJwt: createJwtVerifier({ jwks: createLocalJWKSet({ keys: [rsaJwk] }), issuer: ISS, audience: AUD }) });
+    const jwksOnly = appWith({
+      apiKeys: [],
+      verifyJwt: createJwtVerifier({
+        jwks: createLocalJWKSet({ keys: [rsaJwk] }),
+        issuer: ISS,
+        audience: AUD,
+      }),
+    });
     expect((await call(jwksOnly, `Bearer ${await forged(pem)}`)).status).toBe(401);
     expect((await call(jwksOnly, `Bearer ${await forged(JSON.stringify(rsaJwk))}`)).status).toBe(401);
     // JWKS and a dev secret: HS256 is checked against the secret only, never the public key.
-    const both = appWith({ apiKeys: [], verifyJwt: createJwtVerifier({ secret: SECRET, jwks: createLocalJWKSet({ keys: [rsaJwk] }), issuer: ISS, audience: AUD }) });
+    const both = appWith({
+      apiKeys: [],
+      verifyJwt: createJwtVerifier({
+        secret: SECRET,
+        jwks: createLocalJWKSet({ keys: [rsaJwk] }),
+        issuer: ISS,
+        audience: AUD,
+      }),
+    });
     expect((await call(both, `Bearer ${await forged(pem)}`)).status).toBe(401);
   });
 
   it("rejects an RS256 token signed by a key outside the JWKS", async () => {
     const stranger = await generateKeyPair("RS256");
-    const app = appWith({ apiKeys: [], verifyJwt: createJwtVerifier({ jwksUrl, issuer: ISS, audience: AUD }) });
+    const app = appWith({
+      apiKeys: [],
+      verifyJwt: createJwtVerifier({ jwksUrl, issuer: ISS, audience: AUD }),
+    });
     expect((await call(app, `Bearer ${await rs("RS256", stranger.privateKey)}`)).status).toBe(401);
   });
 });

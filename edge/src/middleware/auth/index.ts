@@ -1,10 +1,10 @@
 import type { Context, MiddlewareHandler } from "hono";
-import { ApiError } from "../../http/errors";
 import type { EdgeHonoEnv, Principal } from "../../http/context";
+import { ApiError } from "../../http/errors";
 import { type ApiKeyEntry, matchApiKey } from "./api-keys";
 import { type JwtVerifier, scopesOf } from "./jwt";
 
-export { parseApiKeys, sha256, toHex, type ApiKeyEntry } from "./api-keys";
+export { type ApiKeyEntry, parseApiKeys, sha256, toHex } from "./api-keys";
 export { createJwtVerifier, type JwtVerifier } from "./jwt";
 
 export interface AuthOptions {
@@ -46,14 +46,16 @@ export function auth(opts: AuthOptions): MiddlewareHandler<EdgeHonoEnv> {
   return async (c, next) => {
     const header = c.req.header("authorization");
     if (header === undefined) {
-      if (!opts.allowAnonymous) throw unauthorized(null, "Missing credentials: send Authorization: Bearer <key or JWT>");
+      if (!opts.allowAnonymous)
+        throw unauthorized(null, "Missing credentials: send Authorization: Bearer <key or JWT>");
       const ip = clientIp(c);
       c.set("principal", { kind: "anonymous", id: "anonymous", scopes: [], rateLimitKey: `ip:${ip}` });
       return next();
     }
     const match = /^Bearer ([^\s]+)$/i.exec(header.trim());
     const token = match?.[1];
-    if (!token) throw unauthorized("invalid_request", "Malformed Authorization header: expected Bearer <token>");
+    if (!token)
+      throw unauthorized("invalid_request", "Malformed Authorization header: expected Bearer <token>");
 
     let principal: Principal;
     if (JWT_SHAPE.test(token) && opts.verifyJwt) {
@@ -68,7 +70,9 @@ export function auth(opts: AuthOptions): MiddlewareHandler<EdgeHonoEnv> {
       principal = { kind: "jwt", id: sub, scopes: scopesOf(claims), rateLimitKey: `sub:${sub}` };
       if (opts.requiredScope && !principal.scopes.includes(opts.requiredScope)) {
         throw new ApiError(403, "insufficient_scope", `Token lacks the "${opts.requiredScope}" scope`, {
-          headers: { "www-authenticate": `Bearer realm="${realm}", error="insufficient_scope", scope="${opts.requiredScope}"` },
+          headers: {
+            "www-authenticate": `Bearer realm="${realm}", error="insufficient_scope", scope="${opts.requiredScope}"`,
+          },
         });
       }
     } else {

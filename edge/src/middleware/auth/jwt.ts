@@ -1,4 +1,10 @@
-import { createRemoteJWKSet, decodeProtectedHeader, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from "jose";
+import {
+  createRemoteJWKSet,
+  decodeProtectedHeader,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+  jwtVerify,
+} from "jose";
 
 /** Algorithms accepted from a JWKS (asymmetric only: a JWKS never vouches for an HMAC token). */
 export const ASYMMETRIC_ALGORITHMS = ["RS256", "ES256"] as const;

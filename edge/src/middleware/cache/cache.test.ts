@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { chatBody, chatText, createTestEdge, readSse } from "../../../test/support/harness";
 import { DEFAULT_TOKENS, type FakeBackend, startFakeBackend } from "../../../test/support/fake-backend";
+import { chatBody, chatText, createTestEdge, readSse } from "../../../test/support/harness";
 
 const A = "codegemma-7b";
 const TEXT = DEFAULT_TOKENS.join("");
@@ -13,7 +13,11 @@ beforeAll(async () => {
 afterAll(() => a.close());
 beforeEach(() => {
   a.reset();
-  edge = createTestEdge({ SWITCHYARD_BACKENDS: JSON.stringify({ [A]: a.url }), SWITCHYARD_RETRIES: "0", SWITCHYARD_IDLE_TIMEOUT_MS: "300" });
+  edge = createTestEdge({
+    SWITCHYARD_BACKENDS: JSON.stringify({ [A]: a.url }),
+    SWITCHYARD_RETRIES: "0",
+    SWITCHYARD_IDLE_TIMEOUT_MS: "300",
+  });
 });
 const settle = () => new Promise((r) => setTimeout(r, 30));
 
@@ -27,7 +31,10 @@ describe("response cache", () => {
     expect(second.status).toBe(200);
     expect(second.headers.get("x-switchyard-cache")).toBe("HIT");
     expect(second.headers.get("x-switchyard-model")).toBe(A);
-    const body = (await second.json()) as { choices: { message: { content: string } }[]; switchyard: { cache: string } };
+    const body = (await second.json()) as {
+      choices: { message: { content: string } }[];
+      switchyard: { cache: string };
+    };
     expect(body.choices[0]?.message.content).toBe(TEXT);
     expect(body.switchyard.cache).toBe("HIT");
     expect(a.received).toHaveLength(1);
@@ -36,7 +43,10 @@ describe("response cache", () => {
   it("a hit on a streaming request is replayed as SSE ending in [DONE]", async () => {
     await edge.post("/v1/chat/completions", chatBody(A));
     await settle();
-    const res = await edge.post("/v1/chat/completions", chatBody(A, { stream: true, stream_options: { include_usage: true } }));
+    const res = await edge.post(
+      "/v1/chat/completions",
+      chatBody(A, { stream: true, stream_options: { include_usage: true } }),
+    );
     expect(res.headers.get("content-type")).toContain("text/event-stream");
     expect(res.headers.get("x-switchyard-cache")).toBe("HIT");
     const sse = await readSse(res);
@@ -59,7 +69,9 @@ describe("response cache", () => {
   it("Cache-Control: no-cache bypasses the lookup", async () => {
     await edge.post("/v1/chat/completions", chatBody(A));
     await settle();
-    const res = await edge.post("/v1/chat/completions", chatBody(A), { headers: { "cache-control": "no-cache" } });
+    const res = await edge.post("/v1/chat/completions", chatBody(A), {
+      headers: { "cache-control": "no-cache" },
+    });
     expect(res.headers.get("x-switchyard-cache")).toBe("BYPASS");
     expect(a.received).toHaveLength(2);
   });
@@ -67,9 +79,24 @@ describe("response cache", () => {
   it("different sampling parameters or prompts are different entries", async () => {
     await edge.post("/v1/chat/completions", chatBody(A));
     await settle();
-    expect((await edge.post("/v1/chat/completions", chatBody(A, { temperature: 0.5 }))).headers.get("x-switchyard-cache")).toBe("MISS");
-    expect((await edge.post("/v1/chat/completions", chatBody(A, { messages: [{ role: "user", content: "Other" }] }))).headers.get("x-switchyard-cache")).toBe("MISS");
-    expect((await edge.post("/generate", { prompt: "Tell me a story", model: A, max_tokens: 16 })).headers.get("x-switchyard-cache")).toBe("MISS");
+    expect(
+      (await edge.post("/v1/chat/completions", chatBody(A, { temperature: 0.5 }))).headers.get(
+        "x-switchyard-cache",
+      ),
+    ).toBe("MISS");
+    expect(
+      (
+        await edge.post(
+          "/v1/chat/completions",
+          chatBody(A, { messages: [{ role: "user", content: "Other" }] }),
+        )
+      ).headers.get("x-switchyard-cache"),
+    ).toBe("MISS");
+    expect(
+      (await edge.post("/generate", { prompt: "Tell me a story", model: A, max_tokens: 16 })).headers.get(
+        "x-switchyard-cache",
+      ),
+    ).toBe("MISS");
     expect(a.received).toHaveLength(4);
   });
 
@@ -86,7 +113,11 @@ describe("response cache", () => {
   }
 
   it("never caches an error status or an aborted stream", async () => {
-    a.behave([{ kind: "status", status: 503 }, { kind: "ok", tokens: Array.from({ length: 40 }, () => " x"), gapMs: 20 }, { kind: "ok" }]);
+    a.behave([
+      { kind: "status", status: 503 },
+      { kind: "ok", tokens: Array.from({ length: 40 }, () => " x"), gapMs: 20 },
+      { kind: "ok" },
+    ]);
     expect((await edge.post("/v1/chat/completions", chatBody(A))).status).toBe(503);
     const res = await edge.post("/v1/chat/completions", chatBody(A, { stream: true }));
     const reader = (res.body as ReadableStream<Uint8Array>).getReader();

@@ -56,7 +56,9 @@ export function cache(opts: CacheOptions): MiddlewareHandler<EdgeHonoEnv> {
       c.set("cacheWrite", (entry) => {
         background(
           c,
-          opts.store.set(key, JSON.stringify(entry), opts.ttlSeconds).catch((error: unknown) => opts.onStoreError?.(error)),
+          opts.store
+            .set(key, JSON.stringify(entry), opts.ttlSeconds)
+            .catch((error: unknown) => opts.onStoreError?.(error)),
         );
       });
     }

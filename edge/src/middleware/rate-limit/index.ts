@@ -38,9 +38,14 @@ export function rateLimit(opts: RateLimitOptions): MiddlewareHandler<EdgeHonoEnv
     }
     const headers = limitHeaders(decision);
     if (!decision.allowed) {
-      throw new ApiError(429, "rate_limit_exceeded", "Rate limit exceeded; retry after the Retry-After delay", {
-        headers: { ...headers, "retry-after": String(Math.max(1, Math.ceil(decision.retryAfterSeconds))) },
-      });
+      throw new ApiError(
+        429,
+        "rate_limit_exceeded",
+        "Rate limit exceeded; retry after the Retry-After delay",
+        {
+          headers: { ...headers, "retry-after": String(Math.max(1, Math.ceil(decision.retryAfterSeconds))) },
+        },
+      );
     }
     await next();
     for (const [name, value] of Object.entries(headers)) c.res.headers.set(name, value);

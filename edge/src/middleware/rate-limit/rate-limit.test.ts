@@ -15,7 +15,8 @@ function appWith(store: TokenBucketStore, capacity: number, refillPerSecond = 0.
   app.get("/", (c) => c.text("ok"));
   return app;
 }
-const fromIp = (app: Hono<EdgeHonoEnv>, ip: string) => app.request("/", { headers: { "cf-connecting-ip": ip } });
+const fromIp = (app: Hono<EdgeHonoEnv>, ip: string) =>
+  app.request("/", { headers: { "cf-connecting-ip": ip } });
 
 describe("rateLimit", () => {
   it("N parallel requests against a bucket of B admit exactly B", async () => {
@@ -57,7 +58,13 @@ describe("rateLimit", () => {
     const app = new Hono<EdgeHonoEnv>();
     app.onError(renderError);
     app.use(auth({ apiKeys: [], allowAnonymous: true }));
-    app.use(rateLimit({ store: { take: () => Promise.reject(new Error("redis down")) }, bucket: { capacity: 1, refillPerSecond: 1 }, onStoreError: (e) => errors.push(e) }));
+    app.use(
+      rateLimit({
+        store: { take: () => Promise.reject(new Error("redis down")) },
+        bucket: { capacity: 1, refillPerSecond: 1 },
+        onStoreError: (e) => errors.push(e),
+      }),
+    );
     app.get("/", (c) => c.text("ok"));
     expect((await app.request("/")).status).toBe(200);
     expect(errors).toHaveLength(1);

@@ -26,7 +26,9 @@ export function requestId(opts: RequestIdOptions = {}): MiddlewareHandler<EdgeHo
     headers.set(SWITCHYARD_HEADERS.requestId, id);
     if (!headers.has(SWITCHYARD_HEADERS.model)) headers.set(SWITCHYARD_HEADERS.model, "none");
     if (!headers.has(SWITCHYARD_HEADERS.routeReason)) headers.set(SWITCHYARD_HEADERS.routeReason, "none");
-    if (!headers.has(SWITCHYARD_HEADERS.routeConfidence)) headers.set(SWITCHYARD_HEADERS.routeConfidence, "none");
-    if (!headers.has(SWITCHYARD_HEADERS.cache)) headers.set(SWITCHYARD_HEADERS.cache, c.get("cacheStatus") ?? "BYPASS");
+    if (!headers.has(SWITCHYARD_HEADERS.routeConfidence))
+      headers.set(SWITCHYARD_HEADERS.routeConfidence, "none");
+    if (!headers.has(SWITCHYARD_HEADERS.cache))
+      headers.set(SWITCHYARD_HEADERS.cache, c.get("cacheStatus") ?? "BYPASS");
   };
 }

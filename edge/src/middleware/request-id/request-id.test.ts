@@ -15,7 +15,11 @@ describe("requestId", () => {
   });
 
   it("replaces a missing or unsafe id", async () => {
-    const cases: Record<string, string>[] = [{}, { "x-request-id": "bad id <script>" }, { "x-request-id": "x".repeat(200) }];
+    const cases: Record<string, string>[] = [
+      {},
+      { "x-request-id": "bad id <script>" },
+      { "x-request-id": "x".repeat(200) },
+    ];
     for (const headers of cases) {
       const res = await app.request("/", { headers });
       expect(res.headers.get("x-request-id")).toBe("generated-id");
