@@ -134,11 +134,14 @@ function ensureDevCredentials(): string[] {
   const configured = { ...readDotenv(DEV_VARS), ...process.env };
   const lines: string[] = [];
   const additions: string[] = [];
-  if (
-    !configured.SWITCHYARD_API_KEYS &&
-    !configured.SWITCHYARD_JWT_SECRET &&
-    !configured.SWITCHYARD_JWT_JWKS_URL
-  ) {
+  const hasCredentials = Boolean(
+    configured.SWITCHYARD_API_KEYS || configured.SWITCHYARD_JWT_SECRET || configured.SWITCHYARD_JWT_JWKS_URL,
+  );
+  if (hasCredentials) {
+    lines.push(
+      "Credentials: as configured (environment or .dev.vars); a development JWT: npm run token -- --sub alice",
+    );
+  } else {
     const apiKey = `sk-dev-${randomBytes(24).toString("hex")}`;
     const jwtSecret = randomBytes(32).toString("hex");
     // Only the key's hash is stored; the key itself is shown once, here.
