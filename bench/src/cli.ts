@@ -4,14 +4,31 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { type BenchPlan, runScenarios } from "./bench.js";
 import { machineFacts } from "./machine.js";
-import { REPO_DIR, REPORT_FILE, RESULTS_DIR } from "./paths.js";
+import { REPORT_FILE, RESULTS_DIR } from "./paths.js";
 import { writeReport } from "./report.js";
 import type { Target } from "./request.js";
 import { type BenchResults, runRouterEval } from "./results.js";
-import { stopAll, type Service } from "./services.js";
-import { edgeWranglerConfig, litellmInstalled, newApiKey, portkeyInstalled, startBackend, startEdge, startFloor, startLitellm, startPortkey, type Stack } from "./stack.js";
+import { type Service, stopAll } from "./services.js";
+import {
+  edgeWranglerConfig,
+  litellmInstalled,
+  newApiKey,
+  portkeyInstalled,
+  type Stack,
+  startBackend,
+  startEdge,
+  startFloor,
+  startLitellm,
+  startPortkey,
+} from "./stack.js";
 
-const ROSTER = ["codegemma-7b", "qwen2.5-7b-instruct", "llama-3.1-8b-instruct", "gemma-2-9b-it", "llama-3.1-nemotron-51b-instruct"];
+const ROSTER = [
+  "codegemma-7b",
+  "qwen2.5-7b-instruct",
+  "llama-3.1-8b-instruct",
+  "gemma-2-9b-it",
+  "llama-3.1-nemotron-51b-instruct",
+];
 
 const USAGE = `usage: npm run bench [-- options]
   --quick                 a minute or two: fewer levels, models and requests
@@ -23,18 +40,29 @@ const USAGE = `usage: npm run bench [-- options]
 
 function newestResults(): string | null {
   if (!existsSync(RESULTS_DIR)) return null;
-  const files = readdirSync(RESULTS_DIR).filter((f) => f.endsWith(".json")).sort();
+  const files = readdirSync(RESULTS_DIR)
+    .filter((f) => f.endsWith(".json"))
+    .sort();
   return files.length ? join(RESULTS_DIR, files[files.length - 1] as string) : null;
 }
 
 function planFor(quick: boolean, concurrencyArg: string | undefined): BenchPlan {
-  const concurrencies = concurrencyArg ? concurrencyArg.split(",").map((s) => Number.parseInt(s, 10)).filter((n) => n > 0) : quick ? [1, 8, 32] : [1, 2, 4, 8, 16, 32];
+  const concurrencies = concurrencyArg
+    ? concurrencyArg
+        .split(",")
+        .map((s) => Number.parseInt(s, 10))
+        .filter((n) => n > 0)
+    : quick
+      ? [1, 8, 32]
+      : [1, 2, 4, 8, 16, 32];
   return {
     quick,
     concurrencies,
     directModels: quick ? ["qwen2.5-7b-instruct", "codegemma-7b"] : ROSTER,
     mainModel: "qwen2.5-7b-instruct",
-    routerCompareModels: quick ? ["qwen2.5-7b-instruct"] : ["codegemma-7b", "qwen2.5-7b-instruct", "gemma-2-9b-it"],
+    routerCompareModels: quick
+      ? ["qwen2.5-7b-instruct"]
+      : ["codegemma-7b", "qwen2.5-7b-instruct", "gemma-2-9b-it"],
     maxTokens: quick ? 16 : 64,
     requestsAt: (c) => (quick ? Math.max(10, c) : Math.max(40, 4 * c)),
     warmupAt: (c) => Math.min(c, 8),
@@ -84,7 +112,9 @@ async function main(): Promise<void> {
   process.on("SIGTERM", onSignal);
   let rateLimited: Service | undefined;
   try {
-    log(`bench: ${plan.quick ? "quick" : "full"} run on ${machine.cpuModel} (${machine.cores} cores), load ${machine.loadAvgStart.toFixed(2)}`);
+    log(
+      `bench: ${plan.quick ? "quick" : "full"} run on ${machine.cpuModel} (${machine.cores} cores), load ${machine.loadAvgStart.toFixed(2)}`,
+    );
     // Every roster id gets a backend (the edge's `auto` may pick any); all start at once.
     const backendOptions = { parallel: 8, queueSize: 64 };
     const backends = await Promise.all(ROSTER.map((id) => startBackend(id, backendOptions)));
@@ -95,7 +125,11 @@ async function main(): Promise<void> {
     const main = stack.backends.get(plan.mainModel) as Service;
     const starting: Promise<void>[] = [];
     const attempt = (what: string, start: () => Promise<void>) =>
-      starting.push(start().catch((err: Error) => void notes.push(`${what} failed to start: ${err.message.split("\n")[0]}`)));
+      starting.push(
+        start().catch(
+          (err: Error) => void notes.push(`${what} failed to start: ${err.message.split("\n")[0]}`),
+        ),
+      );
     if (values["no-edge"]) notes.push("edge and floor skipped (--no-edge)");
     else {
       attempt("floor worker", async () => {
@@ -103,7 +137,12 @@ async function main(): Promise<void> {
       });
       if (edgeWranglerConfig()) {
         attempt("edge", async () => {
-          stack.edge = await startEdge({ backends: stack.backends, apiKey: stack.apiKey, rateLimitCapacity: 1_000_000, rateLimitRefillPerSecond: 100_000 });
+          stack.edge = await startEdge({
+            backends: stack.backends,
+            apiKey: stack.apiKey,
+            rateLimitCapacity: 1_000_000,
+            rateLimitRefillPerSecond: 100_000,
+          });
         });
       } else notes.push("edge skipped: wrangler.toml not found (the edge had not landed when this ran)");
     }
@@ -121,13 +160,24 @@ async function main(): Promise<void> {
       } else notes.push("LiteLLM not installed: run `bash bench/peers/litellm.sh install`");
     }
     await Promise.all(starting);
-    for (const s of [stack.floor, stack.edge, stack.portkey, stack.litellm]) if (s) log(`  ${s.name} on ${s.url}`);
+    for (const s of [stack.floor, stack.edge, stack.portkey, stack.litellm])
+      if (s) log(`  ${s.name} on ${s.url}`);
     for (const n of notes) log(`  note: ${n}`);
 
     const startRateLimitedEdge = stack.edge
       ? async (): Promise<Target | null> => {
-          rateLimited = await startEdge({ name: "edge-limited", backends: stack.backends, apiKey: stack.apiKey, rateLimitCapacity: 5, rateLimitRefillPerSecond: 1 });
-          return { name: "edge-limited", baseUrl: `${rateLimited.url}/v1`, headers: { authorization: `Bearer ${stack.apiKey}` } };
+          rateLimited = await startEdge({
+            name: "edge-limited",
+            backends: stack.backends,
+            apiKey: stack.apiKey,
+            rateLimitCapacity: 5,
+            rateLimitRefillPerSecond: 1,
+          });
+          return {
+            name: "edge-limited",
+            baseUrl: `${rateLimited.url}/v1`,
+            headers: { authorization: `Bearer ${stack.apiKey}` },
+          };
         }
       : undefined;
     const runs = await runScenarios(stack, plan, log, startRateLimitedEdge);
@@ -155,7 +205,10 @@ async function main(): Promise<void> {
       router,
     };
     mkdirSync(RESULTS_DIR, { recursive: true });
-    const file = join(RESULTS_DIR, `${started.toISOString().slice(0, 19).replace(/:/g, "-")}Z${plan.quick ? "-quick" : ""}.json`);
+    const file = join(
+      RESULTS_DIR,
+      `${started.toISOString().slice(0, 19).replace(/:/g, "-")}Z${plan.quick ? "-quick" : ""}.json`,
+    );
     writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
     writeReport(results, file);
     log(`wrote ${file} and ${REPORT_FILE}`);

@@ -27,7 +27,10 @@ function litellmVersion(): string | null {
   const pip = join(VENV_DIR, "bin", "pip");
   if (!existsSync(pip)) return null;
   try {
-    const out = execFileSync(pip, ["show", "litellm"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+    const out = execFileSync(pip, ["show", "litellm"], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    });
     return /^Version:\s*(\S+)/m.exec(out)?.[1] ?? null;
   } catch {
     return null;
@@ -38,7 +41,10 @@ function litellmVersion(): string | null {
 export function machineFacts(): MachineFacts {
   let gitCommit: string | null = null;
   try {
-    gitCommit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: REPO_DIR, encoding: "utf8" }).trim();
+    gitCommit = execFileSync("git", ["rev-parse", "--short", "HEAD"], {
+      cwd: REPO_DIR,
+      encoding: "utf8",
+    }).trim();
   } catch {
     gitCommit = null;
   }

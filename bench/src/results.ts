@@ -23,7 +23,12 @@ export type RouterEval =
   | { available: false; reason: string };
 
 /** Where a trained router may live (the first that exists is used unless --router-dir is given). */
-const ROUTER_DIR_CANDIDATES = ["classifier/router", "classifier/artifacts", "edge/router", "edge/src/routing/classifier/model"].map((p) => join(REPO_DIR, p));
+const ROUTER_DIR_CANDIDATES = [
+  "classifier/router",
+  "classifier/artifacts",
+  "edge/router",
+  "edge/src/routing/classifier/model",
+].map((p) => join(REPO_DIR, p));
 const ROUTING_DATA_DIR = join(REPO_DIR, "..", "shared", "data", "routing");
 const DEFAULT_ROUTER_DATA = join(ROUTING_DATA_DIR, "llmrouter-9models.jsonl");
 const DEFAULT_ROUTER_PRICES = join(ROUTING_DATA_DIR, "llmrouter-9models-prices.json");
@@ -32,22 +37,52 @@ const DEFAULT_ROUTER_PRICES = join(ROUTING_DATA_DIR, "llmrouter-9models-prices.j
  * Runs the router's offline evaluation (`npm run router -- evaluate ... --split test`), which
  * prints JSON, so routing quality sits in the same report as serving speed. Never throws.
  */
-export function runRouterEval(dir: string | undefined, data: string | undefined, log: (line: string) => void): RouterEval {
-  const pkg = JSON.parse(readFileSync(join(REPO_DIR, "package.json"), "utf8")) as { scripts?: Record<string, string> };
+export function runRouterEval(
+  dir: string | undefined,
+  data: string | undefined,
+  log: (line: string) => void,
+): RouterEval {
+  const pkg = JSON.parse(readFileSync(join(REPO_DIR, "package.json"), "utf8")) as {
+    scripts?: Record<string, string>;
+  };
   if (!pkg.scripts?.router) return { available: false, reason: "no `router` script in package.json yet" };
   const routerDir = dir ?? ROUTER_DIR_CANDIDATES.find((d) => existsSync(d));
   const dataFile = data ?? DEFAULT_ROUTER_DATA;
-  if (!routerDir || !existsSync(routerDir)) return { available: false, reason: `no trained router found (looked in ${ROUTER_DIR_CANDIDATES.map((d) => d.slice(REPO_DIR.length + 1)).join(", ")}; train one with \`npm run router -- train\` or pass --router-dir)` };
-  const args = ["run", "-s", "router", "--", "evaluate", "--router", routerDir, "--data", dataFile, "--split", "test"];
+  if (!routerDir || !existsSync(routerDir))
+    return {
+      available: false,
+      reason: `no trained router found (looked in ${ROUTER_DIR_CANDIDATES.map((d) => d.slice(REPO_DIR.length + 1)).join(", ")}; train one with \`npm run router -- train\` or pass --router-dir)`,
+    };
+  const args = [
+    "run",
+    "-s",
+    "router",
+    "--",
+    "evaluate",
+    "--router",
+    routerDir,
+    "--data",
+    dataFile,
+    "--split",
+    "test",
+  ];
   if (!data && existsSync(DEFAULT_ROUTER_PRICES)) args.push("--prices", DEFAULT_ROUTER_PRICES);
   const command = `npm ${args.join(" ")}`;
   try {
     log(`router: ${command}`);
-    const out = execFileSync("npm", args, { cwd: REPO_DIR, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 300_000 });
+    const out = execFileSync("npm", args, {
+      cwd: REPO_DIR,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+      timeout: 300_000,
+    });
     const start = out.indexOf("{");
     return { available: true, command, output: JSON.parse(out.slice(start)) };
   } catch (err) {
     const e = err as { stderr?: string; message: string };
-    return { available: false, reason: `evaluate failed: ${(e.stderr ?? e.message).trim().split("\n").slice(-3).join(" ")}` };
+    return {
+      available: false,
+      reason: `evaluate failed: ${(e.stderr ?? e.message).trim().split("\n").slice(-3).join(" ")}`,
+    };
   }
 }

@@ -32,7 +32,9 @@ describe("arrivalOffsetsMs", () => {
     expect(sd / meanGap).toBeGreaterThan(0.85);
     expect(sd / meanGap).toBeLessThan(1.15);
     expect(gaps.every((g) => g >= 0)).toBe(true);
-    expect(arrivalOffsetsMs({ process: "poisson", ratePerSec: 50, count: 50, seed: 7 })).not.toEqual(a.slice(0, 50));
+    expect(arrivalOffsetsMs({ process: "poisson", ratePerSec: 50, count: 50, seed: 7 })).not.toEqual(
+      a.slice(0, 50),
+    );
   });
 
   it("rejects a non-positive rate and a plan without an end", () => {
@@ -81,15 +83,18 @@ describe("runLoad", () => {
     let inFlight = 0;
     let peak = 0;
     const order: number[] = [];
-    const result = await runLoad({ mode: "closed", concurrency: 4, requests: 12, warmup: 3 }, async (index, zero) => {
-      const start = performance.now() - zero;
-      order.push(index);
-      inFlight++;
-      peak = Math.max(peak, inFlight);
-      await new Promise((r) => setTimeout(r, 5));
-      inFlight--;
-      return fakeSample(start, 5);
-    });
+    const result = await runLoad(
+      { mode: "closed", concurrency: 4, requests: 12, warmup: 3 },
+      async (index, zero) => {
+        const start = performance.now() - zero;
+        order.push(index);
+        inFlight++;
+        peak = Math.max(peak, inFlight);
+        await new Promise((r) => setTimeout(r, 5));
+        inFlight--;
+        return fakeSample(start, 5);
+      },
+    );
     expect(peak).toBe(4);
     expect(order).toHaveLength(15);
     expect(result.samples).toHaveLength(12);
@@ -97,11 +102,14 @@ describe("runLoad", () => {
 
   it("closed loop by duration stops sending after the duration", async () => {
     const t0 = performance.now();
-    const result = await runLoad({ mode: "closed", concurrency: 2, durationMs: 100, warmup: 0 }, async (_i, zero) => {
-      const start = performance.now() - zero;
-      await new Promise((r) => setTimeout(r, 10));
-      return fakeSample(start, 10);
-    });
+    const result = await runLoad(
+      { mode: "closed", concurrency: 2, durationMs: 100, warmup: 0 },
+      async (_i, zero) => {
+        const start = performance.now() - zero;
+        await new Promise((r) => setTimeout(r, 10));
+        return fakeSample(start, 10);
+      },
+    );
     expect(performance.now() - t0).toBeLessThan(200);
     expect(result.samples.length).toBeGreaterThan(6);
     expect(result.samples.length).toBeLessThan(24);

@@ -1,6 +1,6 @@
-import { arrivalOffsetsMs, type ArrivalProcess } from "./arrival.js";
+import { type ArrivalProcess, arrivalOffsetsMs } from "./arrival.js";
 import type { Sample } from "./request.js";
-import { summarize, type Summary } from "./summary.js";
+import { type Summary, summarize } from "./summary.js";
 
 /** Sends one request; `index` counts from 0 over warm-up and measured requests alike. */
 export type Send = (index: number, clockZero: number) => Promise<Sample>;
@@ -61,7 +61,8 @@ async function runClosed(plan: Extract<LoadPlan, { mode: "closed" }>, send: Send
   }
   const first = next;
   const measuredStart = performance.now();
-  const stopAt = plan.requests === undefined && plan.durationMs !== undefined ? measuredStart + plan.durationMs : null;
+  const stopAt =
+    plan.requests === undefined && plan.durationMs !== undefined ? measuredStart + plan.durationMs : null;
   const limit = plan.requests !== undefined ? first + plan.requests : Number.POSITIVE_INFINITY;
   if (plan.requests === undefined && stopAt === null) throw new RangeError("give requests or durationMs");
   const samples: Sample[] = [];

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { createWriteStream, mkdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
@@ -116,5 +116,7 @@ export async function startService(spec: ServiceSpec): Promise<Service> {
   } catch {
     // no log
   }
-  throw new Error(`${spec.name} did not become ready on ${url}${spec.readyPath} (${exited(child) ? `exited ${child.exitCode ?? child.signalCode}` : "timeout"}). Log tail:\n${tail}`);
+  throw new Error(
+    `${spec.name} did not become ready on ${url}${spec.readyPath} (${exited(child) ? `exited ${child.exitCode ?? child.signalCode}` : "timeout"}). Log tail:\n${tail}`,
+  );
 }

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BENCH_DIR, LOG_DIR, REPO_DIR, RUN_DIR, VENV_DIR } from "./paths.js";
-import { freePort, startService, type Service } from "./services.js";
+import { freePort, type Service, startService } from "./services.js";
 
 /** Everything the bench starts, by role. Absent members were skipped (see `notes`). */
 export interface Stack {
@@ -32,7 +32,20 @@ export async function startBackend(modelId: string, opts: BackendOptions): Promi
   return startService({
     name: `backend-${modelId}`,
     command: npmCommand,
-    args: ["run", "-s", "backend", "--", "--model", modelId, "--port", String(port), "--threads", "1", "--parallel", String(opts.parallel)],
+    args: [
+      "run",
+      "-s",
+      "backend",
+      "--",
+      "--model",
+      modelId,
+      "--port",
+      String(port),
+      "--threads",
+      "1",
+      "--parallel",
+      String(opts.parallel),
+    ],
     cwd: REPO_DIR,
     env: { SWITCHYARD_DEV: "1", SWITCHYARD_QUEUE_SIZE: String(opts.queueSize), SWITCHYARD_THREADS: "1" },
     port,
@@ -54,7 +67,8 @@ export interface EdgeOptions {
 
 /** The edge's wrangler config (repository root, or edge/ in older layouts); null when absent. */
 export function edgeWranglerConfig(): string | null {
-  for (const file of [join(REPO_DIR, "wrangler.toml"), join(REPO_DIR, "edge", "wrangler.toml")]) if (existsSync(file)) return file;
+  for (const file of [join(REPO_DIR, "wrangler.toml"), join(REPO_DIR, "edge", "wrangler.toml")])
+    if (existsSync(file)) return file;
   return null;
 }
 
@@ -76,11 +90,34 @@ export async function startEdge(opts: EdgeOptions): Promise<Service> {
   };
   if (opts.routingPolicy) vars.SWITCHYARD_ROUTING_POLICY = opts.routingPolicy;
   // .env syntax: single quotes keep the JSON's double quotes literal.
-  writeFileSync(envFile, `${Object.entries(vars).map(([k, v]) => `${k}='${v}'`).join("\n")}\n`, { mode: 0o600 });
+  writeFileSync(
+    envFile,
+    `${Object.entries(vars)
+      .map(([k, v]) => `${k}='${v}'`)
+      .join("\n")}\n`,
+    { mode: 0o600 },
+  );
   return startService({
     name,
     command: wranglerBin,
-    args: ["dev", "-c", edgeWranglerConfig() as string, "--port", String(port), "--ip", "127.0.0.1", "--env-file", envFile, "--persist-to", join(RUN_DIR, `wrangler-${name}`), "--show-interactive-dev-session=false", "--log-level", "warn"],
+    args: [
+      "dev",
+      "-c",
+      edgeWranglerConfig() as string,
+      "--port",
+      String(port),
+      "--ip",
+      "127.0.0.1",
+      "--env-file",
+      envFile,
+      "--persist-to",
+      join(RUN_DIR, `wrangler-${name}`),
+      "--inspector-port",
+      String(await freePort()),
+      "--show-interactive-dev-session=false",
+      "--log-level",
+      "warn",
+    ],
     cwd: REPO_DIR,
     env: { WRANGLER_SEND_METRICS: "false", CI: "true" },
     port,
@@ -96,7 +133,24 @@ export async function startFloor(upstream: string): Promise<Service> {
   return startService({
     name: "floor",
     command: wranglerBin,
-    args: ["dev", "-c", join(BENCH_DIR, "floor-worker", "wrangler.toml"), "--port", String(port), "--ip", "127.0.0.1", "--var", `FLOOR_UPSTREAM:${upstream}`, "--persist-to", join(RUN_DIR, "wrangler-floor"), "--show-interactive-dev-session=false", "--log-level", "warn"],
+    args: [
+      "dev",
+      "-c",
+      join(BENCH_DIR, "floor-worker", "wrangler.toml"),
+      "--port",
+      String(port),
+      "--ip",
+      "127.0.0.1",
+      "--var",
+      `FLOOR_UPSTREAM:${upstream}`,
+      "--persist-to",
+      join(RUN_DIR, "wrangler-floor"),
+      "--inspector-port",
+      String(await freePort()),
+      "--show-interactive-dev-session=false",
+      "--log-level",
+      "warn",
+    ],
     cwd: join(BENCH_DIR, "floor-worker"),
     env: { WRANGLER_SEND_METRICS: "false", CI: "true" },
     port,

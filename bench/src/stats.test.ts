@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
+import type { Sample } from "./request.js";
 import { distribution, percentile } from "./stats.js";
 import { summarize } from "./summary.js";
-import type { Sample } from "./request.js";
 
 describe("percentile", () => {
   it("interpolates between closest ranks like numpy", () => {

@@ -1,5 +1,5 @@
 import type { ErrorKind, Sample } from "./request.js";
-import { distribution, type Distribution } from "./stats.js";
+import { type Distribution, distribution } from "./stats.js";
 
 /** What the report shows for one load level: percentiles, throughput and errors by kind. */
 export interface Summary {

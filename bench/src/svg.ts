@@ -37,7 +37,9 @@ export function niceStep(span: number, ticks = 5): number {
 }
 
 export function lineChart(spec: ChartSpec): string {
-  const values = spec.series.flatMap((s) => s.values.filter((v): v is number => v !== null && Number.isFinite(v)));
+  const values = spec.series.flatMap((s) =>
+    s.values.filter((v): v is number => v !== null && Number.isFinite(v)),
+  );
   const rawMax = values.length ? Math.max(...values) : 1;
   const rawMin = spec.allowNegative && values.length ? Math.min(0, ...values) : 0;
   const step = niceStep(rawMax - rawMin || 1);
@@ -54,21 +56,32 @@ export function lineChart(spec: ChartSpec): string {
   ];
   for (let v = yMin; v <= yMax + step / 2; v += step) {
     const y = yPos(v).toFixed(1);
-    out.push(`<line x1="${M.left}" x2="${M.left + plotW}" y1="${y}" y2="${y}" stroke="${v === 0 ? "#888" : "#e5e5e5"}"/>`);
-    out.push(`<text x="${M.left - 6}" y="${y}" text-anchor="end" dominant-baseline="middle" fill="#444">${Number(v.toPrecision(6))}</text>`);
+    out.push(
+      `<line x1="${M.left}" x2="${M.left + plotW}" y1="${y}" y2="${y}" stroke="${v === 0 ? "#888" : "#e5e5e5"}"/>`,
+    );
+    out.push(
+      `<text x="${M.left - 6}" y="${y}" text-anchor="end" dominant-baseline="middle" fill="#444">${Number(v.toPrecision(6))}</text>`,
+    );
   }
   spec.x.forEach((x, i) => {
-    out.push(`<text x="${xPos(i).toFixed(1)}" y="${M.top + plotH + 18}" text-anchor="middle" fill="#444">${esc(String(x))}</text>`);
+    out.push(
+      `<text x="${xPos(i).toFixed(1)}" y="${M.top + plotH + 18}" text-anchor="middle" fill="#444">${esc(String(x))}</text>`,
+    );
   });
   out.push(`<text x="${M.left + plotW / 2}" y="${H - 8}" text-anchor="middle">${esc(spec.xLabel)}</text>`);
-  out.push(`<text transform="translate(16 ${M.top + plotH / 2}) rotate(-90)" text-anchor="middle">${esc(spec.yLabel)}</text>`);
+  out.push(
+    `<text transform="translate(16 ${M.top + plotH / 2}) rotate(-90)" text-anchor="middle">${esc(spec.yLabel)}</text>`,
+  );
   spec.series.forEach((s, si) => {
     const color = COLORS[si % COLORS.length];
-    const pts = s.values.map((v, i) => (v === null || !Number.isFinite(v) ? null : `${xPos(i).toFixed(1)},${yPos(v).toFixed(1)}`));
+    const pts = s.values.map((v, i) =>
+      v === null || !Number.isFinite(v) ? null : `${xPos(i).toFixed(1)},${yPos(v).toFixed(1)}`,
+    );
     // Break the line at missing points instead of drawing across them.
     let run: string[] = [];
     const flush = () => {
-      if (run.length > 1) out.push(`<polyline fill="none" stroke="${color}" stroke-width="2" points="${run.join(" ")}"/>`);
+      if (run.length > 1)
+        out.push(`<polyline fill="none" stroke="${color}" stroke-width="2" points="${run.join(" ")}"/>`);
       run = [];
     };
     for (const p of pts) {
@@ -81,7 +94,9 @@ export function lineChart(spec: ChartSpec): string {
     }
     flush();
     const ly = M.top + 10 + si * 20;
-    out.push(`<line x1="${W - M.right + 16}" x2="${W - M.right + 40}" y1="${ly}" y2="${ly}" stroke="${color}" stroke-width="3"/>`);
+    out.push(
+      `<line x1="${W - M.right + 16}" x2="${W - M.right + 40}" y1="${ly}" y2="${ly}" stroke="${color}" stroke-width="3"/>`,
+    );
     out.push(`<text x="${W - M.right + 46}" y="${ly}" dominant-baseline="middle">${esc(s.name)}</text>`);
   });
   out.push("</svg>");

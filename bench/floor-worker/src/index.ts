@@ -23,18 +23,35 @@ function fixedReply(stream: boolean, model: string, maxTokens: number): Response
       object: "chat.completion",
       created,
       model,
-      choices: [{ index: 0, message: { role: "assistant", content: " tok".repeat(n) }, finish_reason: "length" }],
+      choices: [
+        { index: 0, message: { role: "assistant", content: " tok".repeat(n) }, finish_reason: "length" },
+      ],
       usage: { prompt_tokens: 1, completion_tokens: n, total_tokens: n + 1 },
     });
   }
   let body = "";
   for (let i = 0; i < n; i++) {
-    const chunk = { id: "floor", object: "chat.completion.chunk", created, model, choices: [{ index: 0, delta: { content: " tok" }, finish_reason: null }] };
+    const chunk = {
+      id: "floor",
+      object: "chat.completion.chunk",
+      created,
+      model,
+      choices: [{ index: 0, delta: { content: " tok" }, finish_reason: null }],
+    };
     body += `data: ${JSON.stringify(chunk)}\n\n`;
   }
-  const last = { id: "floor", object: "chat.completion.chunk", created, model, choices: [{ index: 0, delta: {}, finish_reason: "length" }], usage: { prompt_tokens: 1, completion_tokens: n, total_tokens: n + 1 } };
+  const last = {
+    id: "floor",
+    object: "chat.completion.chunk",
+    created,
+    model,
+    choices: [{ index: 0, delta: {}, finish_reason: "length" }],
+    usage: { prompt_tokens: 1, completion_tokens: n, total_tokens: n + 1 },
+  };
   body += `data: ${JSON.stringify(last)}\n\ndata: [DONE]\n\n`;
-  return new Response(encoder.encode(body), { headers: { "content-type": "text/event-stream", "cache-control": "no-cache" } });
+  return new Response(encoder.encode(body), {
+    headers: { "content-type": "text/event-stream", "cache-control": "no-cache" },
+  });
 }
 
 export default {
@@ -42,8 +59,13 @@ export default {
     const url = new URL(request.url);
     if (url.pathname === "/health") return new Response("ok");
     if (url.pathname.startsWith("/proxy/")) {
-      if (!env.FLOOR_UPSTREAM) return Response.json({ error: { message: "FLOOR_UPSTREAM not set", type: "server_error", code: "no_upstream" } }, { status: 503 });
-      const upstream = env.FLOOR_UPSTREAM.replace(/\/$/, "") + url.pathname.slice("/proxy".length) + url.search;
+      if (!env.FLOOR_UPSTREAM)
+        return Response.json(
+          { error: { message: "FLOOR_UPSTREAM not set", type: "server_error", code: "no_upstream" } },
+          { status: 503 },
+        );
+      const upstream =
+        env.FLOOR_UPSTREAM.replace(/\/$/, "") + url.pathname.slice("/proxy".length) + url.search;
       return fetch(upstream, { method: request.method, headers: request.headers, body: request.body });
     }
     if (url.pathname === "/fixed/v1/chat/completions" && request.method === "POST") {
@@ -51,10 +73,16 @@ export default {
       try {
         parsed = (await request.json()) as typeof parsed;
       } catch {
-        return Response.json({ error: { message: "invalid JSON body", type: "invalid_request_error", code: "invalid_json" } }, { status: 400 });
+        return Response.json(
+          { error: { message: "invalid JSON body", type: "invalid_request_error", code: "invalid_json" } },
+          { status: 400 },
+        );
       }
       return fixedReply(parsed.stream === true, parsed.model ?? "floor", parsed.max_tokens ?? FIXED_TOKENS);
     }
-    return Response.json({ error: { message: "not found", type: "invalid_request_error", code: "not_found" } }, { status: 404 });
+    return Response.json(
+      { error: { message: "not found", type: "invalid_request_error", code: "not_found" } },
+      { status: 404 },
+    );
   },
 };
