@@ -5,14 +5,25 @@
  * committed prometheus.yml and alerts.yml; an OTLP/HTTP receiver collects the spans of both.
  * CI=true turns anything that cannot start into a failure.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { freePort, type Spawned, spawnLogged, waitForOk } from "../../edge/test/support/processes";
 import { dashboards, panelExpressions } from "../grafana/dashboards";
+import { legendOf, type PanelSeries, renderDashboardHtml } from "../grafana/render-html";
 import { substituteGrafanaVariables } from "./promql";
 import { findTool, observabilityDir, repoRoot } from "./tools";
 
@@ -28,6 +39,7 @@ const TRACED_REQUEST_ID = "obs-trace-request-1";
 const isCi = process.env.CI === "true" || process.env.CI === "1";
 
 const prometheusBin = findTool("prometheus");
+const chromiumBin = findTool("chromium", "apt-get install -y chromium");
 const processes: Spawned[] = [];
 let tmp = "";
 let edgeUrl = "";
@@ -102,7 +114,7 @@ async function eventually<T>(
   throw new Error(`${query} never satisfied the check: ${String(last)}`);
 }
 
-const valueOf = (r: Awaited<ReturnType<typeof promQuery>>, labels: Record<string, string> = {}) => {
+const seriesValue = (r: Awaited<ReturnType<typeof promQuery>>, labels: Record<string, string> = {}) => {
   const hit = r.find((s) => Object.entries(labels).every(([k, v]) => s.metric[k] === v));
   if (!hit) throw new Error(`no series with ${JSON.stringify(labels)} in ${JSON.stringify(r)}`);
   return Number(hit.value[1]);
@@ -126,6 +138,21 @@ async function chat(content: string, init: { stream?: boolean; model?: string; r
   });
   await res.text();
   return res;
+}
+
+/** Distinct prompts (cache misses, answered by the backend), then two repeats (cache hits). */
+async function sendTraffic(round: number): Promise<void> {
+  const words = ["river", "castle", "forest", "garden"].map((w) => `${w} ${round}`);
+  for (const word of words) {
+    expect((await chat(`Tell a story about a ${word}.`, { stream: round % 2 === 1 })).status).toBe(200);
+    sent.completions += 1;
+  }
+  for (const word of words.slice(0, 2)) {
+    const res = await chat(`Tell a story about a ${word}.`, { stream: round % 2 === 1 });
+    expect(res.headers.get("x-switchyard-cache")).toBe("HIT");
+    sent.completions += 1;
+    sent.cacheHits += 1;
+  }
 }
 
 beforeAll(async () => {
@@ -220,17 +247,8 @@ beforeAll(async () => {
     waitForOk(`${edgeUrl}/health`, edge, 150_000),
   ]);
 
-  // Traffic: distinct prompts (misses), repeats (cache hits), one traced stream, one unknown model.
-  for (const word of ["river", "castle", "forest", "garden", "ocean", "winter"]) {
-    expect((await chat(`Tell a story about a ${word}.`)).status).toBe(200);
-    sent.completions += 1;
-  }
-  for (const word of ["river", "castle"]) {
-    const res = await chat(`Tell a story about a ${word}.`);
-    expect(res.headers.get("x-switchyard-cache")).toBe("HIT");
-    sent.completions += 1;
-    sent.cacheHits += 1;
-  }
+  // Traffic before Prometheus starts (counters exist from the first scrape); more follows below.
+  await sendTraffic(0);
   expect((await chat("A traced story.", { stream: true, requestId: TRACED_REQUEST_ID })).status).toBe(200);
   sent.completions += 1;
   expect((await chat("Nobody serves this.", { model: "no-such-model" })).status).toBe(404);
@@ -272,6 +290,14 @@ beforeAll(async () => {
   processes.push(prometheus);
   promUrl = `http://127.0.0.1:${promPort}`;
   await waitForOk(`${promUrl}/-/ready`, prometheus, 30_000);
+  await eventually('up{job=~"switchyard-.*"}', (r) =>
+    expect(r.filter((s) => s.value[1] === "1")).toHaveLength(2),
+  );
+  // Traffic while Prometheus scrapes, so rates and quantiles have data for the panels.
+  for (const round of [1, 2, 3]) {
+    await sendTraffic(round);
+    await new Promise((r) => setTimeout(r, 1500));
+  }
   ready = true;
 }, 300_000);
 
@@ -285,8 +311,8 @@ describe("Prometheus scraping the real edge and backend", () => {
   it("scrapes both jobs with their tokens (up == 1)", async ({ skip }) => {
     if (!ready) skip();
     await eventually('up{job=~"switchyard-.*"}', (r) => {
-      expect(valueOf(r, { job: "switchyard-edge" })).toBe(1);
-      expect(valueOf(r, { job: "switchyard-backends" })).toBe(1);
+      expect(seriesValue(r, { job: "switchyard-edge" })).toBe(1);
+      expect(seriesValue(r, { job: "switchyard-backends" })).toBe(1);
     });
   });
 
@@ -296,42 +322,42 @@ describe("Prometheus scraping the real edge and backend", () => {
     const backendRequests = sent.completions - sent.cacheHits - sent.notFound;
     await eventually(
       'sum by (model) (switchyard_backend_request_duration_seconds_count{endpoint="/v1/chat/completions"})',
-      (r) => expect(valueOf(r, { model: MODEL })).toBe(backendRequests),
+      (r) => expect(seriesValue(r, { model: MODEL })).toBe(backendRequests),
     );
     await eventually(
       "histogram_quantile(0.95, sum by (model, le) (rate(switchyard_backend_request_duration_seconds_bucket[1m])))",
       (r) => {
-        const p95 = valueOf(r, { model: MODEL });
+        const p95 = seriesValue(r, { model: MODEL });
         expect(p95).toBeGreaterThan(0);
         expect(p95).toBeLessThan(120);
       },
     );
     await eventually("sum by (model) (switchyard_backend_generated_tokens_total)", (r) =>
-      expect(valueOf(r, { model: MODEL })).toBeGreaterThan(0),
+      expect(seriesValue(r, { model: MODEL })).toBeGreaterThan(0),
     );
   });
 
   it("edge totals from the Durable Object match the traffic exactly", async ({ skip }) => {
     if (!ready) skip();
     await eventually('sum(switchyard_http_requests_total{route="/v1/chat/completions"})', (r) =>
-      expect(valueOf(r)).toBe(sent.completions),
+      expect(seriesValue(r)).toBe(sent.completions),
     );
     await eventually("sum by (result) (switchyard_cache_lookups_total)", (r) =>
-      expect(valueOf(r, { result: "hit" })).toBe(sent.cacheHits),
+      expect(seriesValue(r, { result: "hit" })).toBe(sent.cacheHits),
     );
     await eventually('sum by (model) (switchyard_http_requests_total{status_class="2xx"})', (r) =>
-      expect(valueOf(r, { model: MODEL })).toBe(sent.completions - sent.notFound),
+      expect(seriesValue(r, { model: MODEL })).toBe(sent.completions - sent.notFound),
     );
     await eventually("sum by (model, reason) (switchyard_route_decisions_total)", (r) =>
-      expect(valueOf(r, { model: MODEL, reason: "explicit" })).toBe(
+      expect(seriesValue(r, { model: MODEL, reason: "explicit" })).toBe(
         sent.completions - sent.cacheHits - sent.notFound,
       ),
     );
     await eventually("max by (model) (switchyard_circuit_state)", (r) =>
-      expect(valueOf(r, { model: MODEL })).toBe(0),
+      expect(seriesValue(r, { model: MODEL })).toBe(0),
     );
     await eventually("sum(switchyard_edge_added_latency_seconds_count)", (r) =>
-      expect(valueOf(r)).toBeGreaterThan(0),
+      expect(seriesValue(r)).toBeGreaterThan(0),
     );
   });
 
@@ -394,5 +420,62 @@ describe("one trace per request, edge through backend", () => {
     expect(backendSpan?.traceId).toBe(edgeSpan?.traceId);
     expect(backendSpan?.parentSpanId).toBe(edgeSpan?.spanId);
     expect(attr(edgeSpan as OtlpSpan, "switchyard.model")).toBe(MODEL);
+  });
+});
+
+describe("dashboards rendered from the real data (docs screenshot)", () => {
+  it("renders every panel of both dashboards in headless Chromium", async ({ skip }) => {
+    if (!ready || !chromiumBin) skip();
+    const end = Date.now() / 1000;
+    const start = end - 120;
+    const browser = await chromium.launch({
+      executablePath: chromiumBin,
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+      ],
+    });
+    try {
+      for (const d of dashboards) {
+        const data = new Map<number, PanelSeries[]>();
+        for (const panel of d.panels) {
+          const series: PanelSeries[] = [];
+          for (const target of panel.targets) {
+            const query = substituteGrafanaVariables(target.expr)
+              .replace("[5m]", "[30s]")
+              .replace("[1h]", "[2m]");
+            const url = `${promUrl}/api/v1/query_range?query=${encodeURIComponent(query)}&start=${start}&end=${end}&step=2`;
+            const body = (await (await fetch(url)).json()) as {
+              status: string;
+              data: { result: Array<{ metric: Record<string, string>; values: Array<[number, string]> }> };
+            };
+            expect(body.status, query).toBe("success");
+            for (const r of body.data.result) {
+              series.push({
+                legend: legendOf(target.legendFormat, r.metric),
+                points: r.values.map(([t, v]) => [t, Number(v)]),
+              });
+            }
+          }
+          data.set(panel.id, series);
+        }
+        const page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
+        await page.setContent(renderDashboardHtml(d, data));
+        const png = join(tmp, `observability-${d.uid}.png`);
+        await page.screenshot({ path: png, fullPage: true });
+        await page.close();
+        expect(statSync(png).size).toBeGreaterThan(20_000);
+        // Refresh the committed screenshots on demand (docs/img), never as a side effect of CI.
+        if (process.env.SWITCHYARD_UPDATE_SCREENSHOTS === "1") {
+          mkdirSync(join(repoRoot, "docs/img"), { recursive: true });
+          copyFileSync(png, join(repoRoot, "docs/img", `observability-${d.uid}.png`));
+        }
+      }
+    } finally {
+      await browser.close();
+    }
   });
 });
