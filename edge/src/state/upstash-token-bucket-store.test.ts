@@ -54,33 +54,42 @@ describe.skipIf(!env)("createUpstashTokenBucketStore against real Redis", () => 
   });
 
   it("refills continuously over time, up to capacity", async () => {
-    const bucket = { capacity: 2, refillPerSecond: 10 };
+    // One token per 500 ms: wide margins, so a slow, loaded CI machine cannot refill by accident.
+    const bucket = { capacity: 2, refillPerSecond: 2 };
     expect((await store.take("refill", bucket)).allowed).toBe(true);
     expect((await store.take("refill", bucket)).allowed).toBe(true);
     expect((await store.take("refill", bucket)).allowed).toBe(false);
-    await sleep(130); // >= 1 token back at 10/s
+    await sleep(600); // >= 1 token back
     expect((await store.take("refill", bucket)).allowed).toBe(true);
-    await sleep(600); // would be 6+ tokens, capped at 2
+    await sleep(1600); // would be 3+ tokens, capped at 2
     const afterIdle = [await store.take("refill", bucket), await store.take("refill", bucket)];
     expect(afterIdle.map((d) => d.allowed)).toEqual([true, true]);
     expect((await store.take("refill", bucket)).allowed).toBe(false);
   });
 
   it("computes Retry-After and reset from the Redis clock", async () => {
-    const bucket = { capacity: 5, refillPerSecond: 0.5 };
+    // 0.01 tokens/s: each second between the takes refills 0.01 token, which can lower the
+    // whole-second answers by at most one per elapsed second (the exact math is unit-tested).
+    const bucket = { capacity: 5, refillPerSecond: 0.01 };
     for (let i = 0; i < 5; i++) await store.take("retry", bucket);
     const denied = await store.take("retry", bucket);
-    expect(denied).toEqual({
+    expect(denied).toMatchObject({ allowed: false, limit: 5, remaining: 0 });
+    expect(denied.retryAfterSeconds).toBeGreaterThanOrEqual(98); // 1 token / 0.01 per s = 100 s
+    expect(denied.retryAfterSeconds).toBeLessThanOrEqual(100);
+    expect(denied.resetSeconds).toBeGreaterThanOrEqual(498); // 5 tokens = 500 s
+    expect(denied.resetSeconds).toBeLessThanOrEqual(500);
+    const costly = await store.take("retry", bucket, 3);
+    expect(costly.retryAfterSeconds).toBeGreaterThanOrEqual(298);
+    expect(costly.retryAfterSeconds).toBeLessThanOrEqual(300);
+    // A fresh bucket is exactly full: 6 > 5 is denied, 1 missing token = 100 s.
+    const tooBig = await store.take("fresh", bucket, 6);
+    expect(tooBig).toEqual({
       allowed: false,
       limit: 5,
-      remaining: 0,
-      resetSeconds: 10,
-      retryAfterSeconds: 2,
+      remaining: 5,
+      resetSeconds: 0,
+      retryAfterSeconds: 100,
     });
-    const costly = await store.take("retry", bucket, 3);
-    expect(costly.retryAfterSeconds).toBe(6);
-    const tooBig = await store.take("fresh", bucket, 6);
-    expect(tooBig).toMatchObject({ allowed: false, remaining: 5, retryAfterSeconds: 2 });
   });
 
   it("lets idle buckets expire (key TTL = time to refill)", async () => {
