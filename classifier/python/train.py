@@ -235,15 +235,14 @@ def to_onnx(kind, fitted, dim, n_models):
             opsets[op.domain] = max(opsets.get(op.domain, 0), op.version)
         prefix = f"m{j}_"
         rename = lambda name: name if name == "input" or name == "" else prefix + name  # noqa: E731
-        for t in m.graph.initializer:
-            t.name = rename(t.name)
-            inits.append(t)
-        for k, node in enumerate(m.graph.node):
-            node.name = f"{prefix}{node.name or node.op_type}_{k}"
-            node.input[:] = [rename(n) for n in node.input]
-            node.output[:] = [rename(n) for n in node.output]
-            nodes.append(node)
-        prob = rename(m.graph.output[1].name)
+        # Keep only the tree ensemble: onnxmltools follows it with Identity/Cast/Mul-by-one nodes
+        # that change nothing but cost a kernel dispatch each per request.
+        (tree,) = [node for node in m.graph.node if node.op_type == "TreeEnsembleClassifier"]
+        tree.name = f"{prefix}trees"
+        tree.input[:] = [rename(n) for n in tree.input]
+        tree.output[:] = [rename(n) for n in tree.output]
+        nodes.append(tree)
+        prob = tree.output[1]
         c = f"m{j}_p1"
         inits += [
             helper.make_tensor(f"{c}_s", TensorProto.INT64, [1], [1]),
