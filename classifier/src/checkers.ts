@@ -6,7 +6,11 @@ import { parseChoices } from "./data.js";
  * output vs the reference, relative tolerance 1e-6), else normalised exact match / containment,
  * falling back to token F1 (the open-QA metric of the public data).
  */
-export function checkAnswer(output: string, groundTruth: unknown, ctx: { choices?: unknown; metric?: string | null }): number {
+export function checkAnswer(
+  output: string,
+  groundTruth: unknown,
+  ctx: { choices?: unknown; metric?: string | null },
+): number {
   const gt = typeof groundTruth === "string" ? groundTruth.trim() : String(groundTruth ?? "").trim();
   if (!gt) return 0;
   const options = parseChoices(ctx.choices);
@@ -37,7 +41,9 @@ export function extractChoice(output: string, options: string[]): string | null 
     if (m?.[1]) return m[1].toUpperCase();
   }
   const text = normalise(output);
-  const hits = options.map((o, i) => [normalise(o), i] as const).filter(([o]) => o && ` ${text} `.includes(` ${o} `));
+  const hits = options
+    .map((o, i) => [normalise(o), i] as const)
+    .filter(([o]) => o && ` ${text} `.includes(` ${o} `));
   if (hits.length === 1) return String.fromCharCode(65 + hits[0]![1]);
   return null;
 }
@@ -103,7 +109,12 @@ function tokenF1(a: string, b: string): number {
  * output is (distinct words / words, capped at 1 from 0.5 up), and halved again when the output
  * mostly echoes the prompt.
  */
-export function heuristicScore(run: { output: string; error: string | null; finish_reason: string | null; prompt: string }): number {
+export function heuristicScore(run: {
+  output: string;
+  error: string | null;
+  finish_reason: string | null;
+  prompt: string;
+}): number {
   if (run.error) return 0;
   const words = normalise(run.output).split(" ").filter(Boolean);
   if (words.length === 0) return 0;

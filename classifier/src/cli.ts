@@ -49,7 +49,12 @@ async function main(argv: string[]): Promise<void> {
     if (typeof v !== "string" || !v) throw new UsageError(`${command}: --${name} is required`);
     return v;
   };
-  const roster = values.roster ? values.roster.split(",").map((s) => s.trim()).filter(Boolean) : PRODUCTION_ROSTER;
+  const roster = values.roster
+    ? values.roster
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : PRODUCTION_ROSTER;
 
   switch (command) {
     case "train": {

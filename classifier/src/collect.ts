@@ -1,5 +1,5 @@
 import { appendFileSync, writeFileSync } from "node:fs";
-import { readJsonl, type RoutingRow, routingText } from "./data.js";
+import { type RoutingRow, readJsonl, routingText } from "./data.js";
 
 /** One model's answer to one prompt, as `router collect` records it (one JSON line each). */
 export interface RunRecord {
@@ -48,7 +48,8 @@ export function parseBackends(json: string | undefined, pairs: string[]): Record
     if (at <= 0) throw new Error(`--backend expects id=url, got "${p}"`);
     out[p.slice(0, at)] = p.slice(at + 1);
   }
-  if (Object.keys(out).length === 0) throw new Error("no backends: pass --backends JSON, --backend id=url or set SWITCHYARD_BACKENDS");
+  if (Object.keys(out).length === 0)
+    throw new Error("no backends: pass --backends JSON, --backend id=url or set SWITCHYARD_BACKENDS");
   return out;
 }
 
@@ -85,10 +86,22 @@ export async function collect(opts: CollectOptions): Promise<RunRecord[]> {
 
 type Measured = Pick<
   RunRecord,
-  "output" | "finish_reason" | "latency_ms" | "ttft_ms" | "tokens_per_s" | "prompt_tokens" | "completion_tokens" | "error"
+  | "output"
+  | "finish_reason"
+  | "latency_ms"
+  | "ttft_ms"
+  | "tokens_per_s"
+  | "prompt_tokens"
+  | "completion_tokens"
+  | "error"
 >;
 
-async function askOnce(baseUrl: string, model: string, text: string, opts: CollectOptions): Promise<Measured> {
+async function askOnce(
+  baseUrl: string,
+  model: string,
+  text: string,
+  opts: CollectOptions,
+): Promise<Measured> {
   const url = `${baseUrl.replace(/\/+$/, "").replace(/\/v1$/, "")}/v1/chat/completions`;
   const started = performance.now();
   let ttft: number | null = null;
@@ -99,7 +112,10 @@ async function askOnce(baseUrl: string, model: string, text: string, opts: Colle
   try {
     const res = await fetch(url, {
       method: "POST",
-      headers: { "content-type": "application/json", ...(opts.apiKey ? { authorization: `Bearer ${opts.apiKey}` } : {}) },
+      headers: {
+        "content-type": "application/json",
+        ...(opts.apiKey ? { authorization: `Bearer ${opts.apiKey}` } : {}),
+      },
       body: JSON.stringify({
         model,
         messages: [{ role: "user", content: text }],

@@ -85,7 +85,10 @@ export function modelsInData(rows: RoutingRow[]): string[] {
  * The models to route between: the requested roster when the data scores all of it, otherwise
  * (another deployment's data) every model the data scores.
  */
-export function resolveRoster(rows: RoutingRow[], roster: readonly string[]): { models: string[]; matched: boolean } {
+export function resolveRoster(
+  rows: RoutingRow[],
+  roster: readonly string[],
+): { models: string[]; matched: boolean } {
   const available = modelsInData(rows);
   const models = roster.filter((m) => available.includes(m));
   if (models.length === roster.length && models.length > 0) return { models: [...roster], matched: true };
@@ -94,7 +97,9 @@ export function resolveRoster(rows: RoutingRow[], roster: readonly string[]): { 
 
 /** Prices from --prices, else the `<data>-prices.json` beside the data file, else null. */
 export function loadPrices(dataFile: string, pricesFile?: string): Prices | null {
-  const candidates = pricesFile ? [pricesFile] : [join(dirname(dataFile), `${basename(dataFile, ".jsonl")}-prices.json`)];
+  const candidates = pricesFile
+    ? [pricesFile]
+    : [join(dirname(dataFile), `${basename(dataFile, ".jsonl")}-prices.json`)];
   for (const f of candidates) {
     try {
       return JSON.parse(readFileSync(f, "utf8")) as Prices;
@@ -115,8 +120,14 @@ export function costFromPrices(models: readonly string[], prices: Prices, prompt
 }
 
 /** Per-row cost vector: the row's own `cost` when complete, else prices x estimated tokens. */
-export function rowCosts(row: RoutingRow, models: readonly string[], prices: Prices | null, text: string): number[] {
-  if (row.cost && models.every((m) => typeof row.cost?.[m] === "number")) return models.map((m) => row.cost![m]!);
+export function rowCosts(
+  row: RoutingRow,
+  models: readonly string[],
+  prices: Prices | null,
+  text: string,
+): number[] {
+  if (row.cost && models.every((m) => typeof row.cost?.[m] === "number"))
+    return models.map((m) => row.cost![m]!);
   if (!prices) {
     throw new Error("a row has no per-prompt cost and no prices file was found: pass --prices FILE.json");
   }

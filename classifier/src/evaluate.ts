@@ -64,7 +64,9 @@ export async function evaluate(opts: EvaluateOptions) {
   for (let start = 0; start < rows.length; start += BATCH) {
     const batch = features.slice(start, start + BATCH);
     const flat = new Float32Array(batch.length * FEATURE_DIM);
-    batch.forEach((f, i) => flat.set(f, i * FEATURE_DIM));
+    batch.forEach((f, i) => {
+      flat.set(f, i * FEATURE_DIM);
+    });
     const out = await session.run(flat, batch.length);
     for (let i = 0; i < batch.length; i++) {
       probs.push(calibrate(out.subarray(i * models.length, (i + 1) * models.length), meta.calibration));
@@ -78,7 +80,11 @@ export async function evaluate(opts: EvaluateOptions) {
 
   const singles: Record<string, QC> = {};
   models.forEach((m, j) => {
-    singles[m] = meanOf(scores, costs, rows.map(() => j));
+    singles[m] = meanOf(
+      scores,
+      costs,
+      rows.map(() => j),
+    );
   });
   const bestSingle = models.reduce((a, b) => (singles[b]!.quality > singles[a]!.quality ? b : a));
   const cheapest = models.reduce((a, b) => (singles[b]!.cost < singles[a]!.cost ? b : a));
@@ -86,7 +92,10 @@ export async function evaluate(opts: EvaluateOptions) {
   const meanCost = models.map((m) => singles[m]!.cost);
   const rule = features.map((f) => ruleChoice(f, models, meanCost));
 
-  const curve: CurvePoint[] = CURVE_THRESHOLDS.map((t) => ({ threshold: t, ...meanOf(scores, costs, pick(t)) }));
+  const curve: CurvePoint[] = CURVE_THRESHOLDS.map((t) => ({
+    threshold: t,
+    ...meanOf(scores, costs, pick(t)),
+  }));
   const costLo = Math.min(...meanCost);
   const costHi = Math.max(...meanCost);
 
@@ -122,7 +131,16 @@ export async function evaluate(opts: EvaluateOptions) {
     },
     baselines: {
       random: { ...qc(randomBaseline(scores, costs)) },
-      best_single: { model: bestSingle, ...qc(singles[bestSingle]!), optimal_rate: round(optimalRate(scores, rows.map(() => models.indexOf(bestSingle)))) },
+      best_single: {
+        model: bestSingle,
+        ...qc(singles[bestSingle]!),
+        optimal_rate: round(
+          optimalRate(
+            scores,
+            rows.map(() => models.indexOf(bestSingle)),
+          ),
+        ),
+      },
       cheapest: { model: cheapest, ...qc(singles[cheapest]!) },
       oracle: { ...qc(meanOf(scores, costs, oracle)), optimal_rate: 1 },
       rule: { ...qc(meanOf(scores, costs, rule)), optimal_rate: round(optimalRate(scores, rule)) },

@@ -81,22 +81,35 @@ export async function label(opts: LabelOptions) {
     });
   }
   writeFileSync(opts.out, rows.map((r) => JSON.stringify(r)).join("\n") + (rows.length ? "\n" : ""));
-  console.error(`label: ${rows.length} prompts x ${models.length} models -> ${opts.out} (${JSON.stringify(methods)})`);
+  console.error(
+    `label: ${rows.length} prompts x ${models.length} models -> ${opts.out} (${JSON.stringify(methods)})`,
+  );
   return { rows: rows.length, models, methods };
 }
 
 function runCost(run: RunRecord, prices: ReturnType<typeof loadPrices>): number {
   const p = prices?.[run.model];
   if (p) {
-    return ((run.prompt_tokens ?? 0) * p.input_usd_per_mtok + (run.completion_tokens ?? 0) * p.output_usd_per_mtok) / 1e6;
+    return (
+      ((run.prompt_tokens ?? 0) * p.input_usd_per_mtok +
+        (run.completion_tokens ?? 0) * p.output_usd_per_mtok) /
+      1e6
+    );
   }
   return run.latency_ms / 1000;
 }
 
-async function scoreRun(run: RunRecord, judge: JudgeOptions | undefined, rubric: string): Promise<{ score: number; method: Method }> {
+async function scoreRun(
+  run: RunRecord,
+  judge: JudgeOptions | undefined,
+  rubric: string,
+): Promise<{ score: number; method: Method }> {
   if (run.error) return { score: 0, method: "heuristic" };
   if (run.ground_truth !== null && run.ground_truth !== undefined && String(run.ground_truth).trim() !== "") {
-    return { score: checkAnswer(run.output, run.ground_truth, { choices: run.choices, metric: run.metric }), method: "reference" };
+    return {
+      score: checkAnswer(run.output, run.ground_truth, { choices: run.choices, metric: run.metric }),
+      method: "reference",
+    };
   }
   if (judge) {
     const s = await askJudge(judge, rubric, run).catch(() => null);
@@ -106,15 +119,24 @@ async function scoreRun(run: RunRecord, judge: JudgeOptions | undefined, rubric:
 }
 
 /** Asks the judge model; returns the score in [0,1], or null when the reply has no SCORE line. */
-export async function askJudge(judge: JudgeOptions, rubric: string, run: { prompt: string; output: string }): Promise<number | null> {
+export async function askJudge(
+  judge: JudgeOptions,
+  rubric: string,
+  run: { prompt: string; output: string },
+): Promise<number | null> {
   const res = await fetch(`${judge.url.replace(/\/+$/, "").replace(/\/v1$/, "")}/v1/chat/completions`, {
     method: "POST",
-    headers: { "content-type": "application/json", ...(judge.apiKey ? { authorization: `Bearer ${judge.apiKey}` } : {}) },
+    headers: {
+      "content-type": "application/json",
+      ...(judge.apiKey ? { authorization: `Bearer ${judge.apiKey}` } : {}),
+    },
     body: JSON.stringify({
       model: judge.model,
       temperature: 0,
       max_tokens: 16,
-      messages: [{ role: "user", content: rubric.replace("{prompt}", run.prompt).replace("{answer}", run.output) }],
+      messages: [
+        { role: "user", content: rubric.replace("{prompt}", run.prompt).replace("{answer}", run.output) },
+      ],
     }),
     signal: AbortSignal.timeout(60_000),
   });

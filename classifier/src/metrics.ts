@@ -64,7 +64,8 @@ export function randomBaseline(scores: number[][], costs: number[][]): QC {
 export function aiq(points: QC[], costLo: number, costHi: number): number {
   const sorted = [...points].sort((a, b) => a.cost - b.cost || b.quality - a.quality);
   const front: QC[] = [];
-  for (const p of sorted) if (front.length === 0 || p.quality > front[front.length - 1]!.quality) front.push(p);
+  for (const p of sorted)
+    if (front.length === 0 || p.quality > front[front.length - 1]!.quality) front.push(p);
   if (!(costHi > costLo)) return Math.max(...front.map((p) => p.quality));
   const steps = 400;
   let area = 0;

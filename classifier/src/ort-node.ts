@@ -1,8 +1,12 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as ort from "onnxruntime-web/wasm";
-import { createOrtRouterSession, type OrtLike, type RouterSession } from "../../edge/src/routing/classifier/session.js";
 import type { RouterMeta } from "../../edge/src/routing/classifier/meta.js";
+import {
+  createOrtRouterSession,
+  type OrtLike,
+  type RouterSession,
+} from "../../edge/src/routing/classifier/session.js";
 
 ort.env.wasm.numThreads = 1;
 ort.env.wasm.proxy = false;

@@ -5,7 +5,7 @@
 export const PARITY_PROMPTS: string[] = [
   "What is the capital of Australia?",
   "Write a Python function that returns the n-th Fibonacci number using memoization.",
-  "def is_prime(n: int) -> bool:\n    \"\"\" Return True if n is prime.\n    >>> is_prime(7)\n    True\n    \"\"\"\n",
+  'def is_prime(n: int) -> bool:\n    """ Return True if n is prime.\n    >>> is_prime(7)\n    True\n    """\n',
   "Natalia sold clips to 48 of her friends in April, and then she sold half as many clips in May. How many clips did Natalia sell altogether in April and May?",
   "Compute $\\frac{3}{4} + \\frac{5}{6}$ and express the answer as a fraction in lowest terms.",
   "Which of the following is a renewable resource?\nA. coal\nB. natural gas\nC. solar energy\nD. oil",

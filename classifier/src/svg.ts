@@ -23,9 +23,13 @@ export function renderCurveSvg(p: CurvePlot): string {
   const Y = (q: number) => H - m.b - ((q - qMin) / (qMax - qMin)) * (H - m.t - m.b);
   const f = (n: number) => n.toFixed(1);
   const out: string[] = [];
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`);
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
+  );
   out.push(`<rect width="${W}" height="${H}" fill="white"/>`);
-  out.push(`<text x="${m.l}" y="22" font-size="15" font-weight="bold">${esc(p.title)}: quality vs cost</text>`);
+  out.push(
+    `<text x="${m.l}" y="22" font-size="15" font-weight="bold">${esc(p.title)}: quality vs cost</text>`,
+  );
   for (let k = 0; k <= 5; k++) {
     const q = qMin + ((qMax - qMin) * k) / 5;
     const c = (cMax * k) / 5;
@@ -35,8 +39,12 @@ export function renderCurveSvg(p: CurvePlot): string {
   }
   out.push(`<line x1="${m.l}" x2="${W - m.r}" y1="${H - m.b}" y2="${H - m.b}" stroke="#333"/>`);
   out.push(`<line x1="${m.l}" x2="${m.l}" y1="${m.t}" y2="${H - m.b}" stroke="#333"/>`);
-  out.push(`<text x="${(m.l + W - m.r) / 2}" y="${H - 12}" text-anchor="middle">mean cost per request (USD x 1e-6)</text>`);
-  out.push(`<text transform="translate(18 ${(m.t + H - m.b) / 2}) rotate(-90)" text-anchor="middle">mean quality</text>`);
+  out.push(
+    `<text x="${(m.l + W - m.r) / 2}" y="${H - 12}" text-anchor="middle">mean cost per request (USD x 1e-6)</text>`,
+  );
+  out.push(
+    `<text transform="translate(18 ${(m.t + H - m.b) / 2}) rotate(-90)" text-anchor="middle">mean quality</text>`,
+  );
   const pts = [...p.curve].sort((a, b) => a.cost - b.cost).map((x) => `${f(X(x.cost))},${f(Y(x.quality))}`);
   out.push(`<polyline points="${pts.join(" ")}" fill="none" stroke="#1f77b4" stroke-width="2"/>`);
   const dot = (x: QC, color: string, label: string, shape: "c" | "s" = "c") => {
@@ -53,7 +61,9 @@ export function renderCurveSvg(p: CurvePlot): string {
   dot(p.oracle, "#2ca02c", "oracle");
   dot(p.operating, "#1f77b4", `router (threshold ${p.operating.threshold})`);
   const lx = W - m.r + 15;
-  out.push(`<line x1="${lx}" x2="${lx + 25}" y1="${m.t + 10}" y2="${m.t + 10}" stroke="#1f77b4" stroke-width="2"/>`);
+  out.push(
+    `<line x1="${lx}" x2="${lx + 25}" y1="${m.t + 10}" y2="${m.t + 10}" stroke="#1f77b4" stroke-width="2"/>`,
+  );
   out.push(`<text x="${lx + 30}" y="${m.t + 14}">router, threshold 0..1</text>`);
   out.push(`<rect x="${lx + 8}" y="${m.t + 25}" width="10" height="10" fill="#555"/>`);
   out.push(`<text x="${lx + 30}" y="${m.t + 34}">single models</text>`);

@@ -8,6 +8,7 @@ import {
   extractFeatures,
   FEATURE_DIM,
   FEATURE_SPEC_VERSION,
+  fnv1a,
 } from "../../edge/src/routing/features/index.js";
 import {
   ASSUMED_OUTPUT_TOKENS,
@@ -21,7 +22,6 @@ import {
   sha256File,
   trainingRows,
 } from "./data.js";
-import { fnv1a } from "../../edge/src/routing/features/index.js";
 import { PARITY_PROMPTS } from "./parity-prompts.js";
 
 export interface TrainOptions {
@@ -74,7 +74,10 @@ export function train(opts: TrainOptions): void {
       data_file: opts.data,
       prices: effectivePrices,
       assumed_output_tokens: ASSUMED_OUTPUT_TOKENS,
-      cascade: [...CASCADE_ORDER.filter((m) => models.includes(m)), ...models.filter((m) => !CASCADE_ORDER.includes(m as never))],
+      cascade: [
+        ...CASCADE_ORDER.filter((m) => models.includes(m)),
+        ...models.filter((m) => !CASCADE_ORDER.includes(m as never)),
+      ],
       rows: rows.map((r, i) => ({
         scores: models.map((m) => r.scores[m]!),
         costs: costs[i],
@@ -87,7 +90,14 @@ export function train(opts: TrainOptions): void {
     writeFileSync(join(work, "dataset.json"), JSON.stringify(dataset));
     mkdirSync(opts.out, { recursive: true });
     const python = opts.python ?? process.env.PYTHON ?? "python3";
-    const args = [PYTHON_TRAIN, "--work", work, "--out", resolve(opts.out), ...(opts.quick ? ["--quick"] : [])];
+    const args = [
+      PYTHON_TRAIN,
+      "--work",
+      work,
+      "--out",
+      resolve(opts.out),
+      ...(opts.quick ? ["--quick"] : []),
+    ];
     const res = spawnSync(python, args, { stdio: ["ignore", "inherit", "inherit"] });
     if (res.error) throw new Error(`cannot run ${python}: ${res.error.message}`);
     if (res.status !== 0) throw new Error(`python training failed (exit ${res.status})`);

@@ -27,15 +27,20 @@ describe("answer checkers", () => {
     const base = { error: null, finish_reason: "stop", prompt: "Tell me a story" };
     expect(heuristicScore({ ...base, output: "" })).toBe(0);
     expect(heuristicScore({ ...base, output: "Once upon a time a cat found a hat." })).toBe(1);
-    expect(heuristicScore({ ...base, output: "Once upon a time a cat found a hat.", finish_reason: "length" })).toBe(0.5);
+    expect(
+      heuristicScore({ ...base, output: "Once upon a time a cat found a hat.", finish_reason: "length" }),
+    ).toBe(0.5);
     expect(heuristicScore({ ...base, output: "the the the the the the the the" })).toBeLessThan(0.3);
     expect(heuristicScore({ ...base, output: "x", error: "HTTP 500" })).toBe(0);
   });
   it("renders the public data's Python-literal choices into the routing text", () => {
-    expect(parseChoices("{'text': ['sand count', \"it's wet\"], 'label': ['A', 'B']}")).toEqual(["sand count", "it's wet"]);
+    expect(parseChoices("{'text': ['sand count', \"it's wet\"], 'label': ['A', 'B']}")).toEqual([
+      "sand count",
+      "it's wet",
+    ]);
     expect(parseChoices("['$100', '$150']")).toEqual(["$100", "$150"]);
-    expect(routingText({ prompt: "a desert has low", scores: {}, metric: "em_mc", choices: "['rain', 'sand']" })).toBe(
-      "a desert has low\nA. rain\nB. sand",
-    );
+    expect(
+      routingText({ prompt: "a desert has low", scores: {}, metric: "em_mc", choices: "['rain', 'sand']" }),
+    ).toBe("a desert has low\nA. rain\nB. sand");
   });
 });

@@ -9,11 +9,17 @@ const ROOT = resolve(import.meta.dirname, "..", "..");
 
 /** Runs the real CLI the way an operator does (`npm run router -- ...`, tsx, Python for training). */
 function router(args: string[]) {
-  const res = spawnSync("npm", ["run", "-s", "router", "--", ...args], { cwd: ROOT, encoding: "utf8", timeout: 280_000 });
+  const res = spawnSync("npm", ["run", "-s", "router", "--", ...args], {
+    cwd: ROOT,
+    encoding: "utf8",
+    timeout: 280_000,
+  });
   return { code: res.status, stdout: res.stdout, stderr: res.stderr };
 }
 
-describe("router CLI: train then evaluate, end to end (TS features, Python LightGBM, ONNX in onnxruntime-web)", { timeout: 280_000 }, () => {
+describe("router CLI: train then evaluate, end to end (TS features, Python LightGBM, ONNX in onnxruntime-web)", {
+  timeout: 280_000,
+}, () => {
   let dir: string;
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), "router-cli-"));
@@ -28,13 +34,16 @@ describe("router CLI: train then evaluate, end to end (TS features, Python Light
     const out = join(dir, "router");
     const t = router(["train", "--data", data, "--prices", prices, "--out", out, "--quick"]);
     expect(t.code, t.stderr).toBe(0);
-    for (const f of ["router.onnx", "router.meta.json", "parity.json"]) expect(existsSync(join(out, f))).toBe(true);
+    for (const f of ["router.onnx", "router.meta.json", "parity.json"])
+      expect(existsSync(join(out, f))).toBe(true);
     const meta = JSON.parse(readFileSync(join(out, "router.meta.json"), "utf8"));
     // the data does not score the production roster: every model in the file is used
     expect(meta.models).toEqual(["small", "coder", "big"]);
     expect(meta.training.roster_matched).toBe(false);
     expect(meta.training.data_sha256).toMatch(/^[0-9a-f]{64}$/);
-    expect(meta.metrics.cv.map((c: { kind: string }) => c.kind)).toEqual(expect.arrayContaining(["per-model", "multiclass"]));
+    expect(meta.metrics.cv.map((c: { kind: string }) => c.kind)).toEqual(
+      expect.arrayContaining(["per-model", "multiclass"]),
+    );
     expect(meta.policy.threshold).toBeGreaterThanOrEqual(0);
 
     const e = router(["evaluate", "--router", out, "--data", data, "--split", "test"]);
@@ -54,7 +63,11 @@ describe("router CLI: train then evaluate, end to end (TS features, Python Light
   });
 
   it("uses per-prompt costs when rows carry them, and the production roster when the data scores it", () => {
-    const roster: [string, string, string] = ["gemma-2-9b-it", "codegemma-7b", "llama-3.1-nemotron-51b-instruct"];
+    const roster: [string, string, string] = [
+      "gemma-2-9b-it",
+      "codegemma-7b",
+      "llama-3.1-nemotron-51b-instruct",
+    ];
     const data = join(dir, "syn-cost.jsonl");
     writeSyntheticDataset(data, { withCost: true, models: roster, rows: 150 });
     const out = join(dir, "router-cost");

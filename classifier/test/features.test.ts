@@ -12,7 +12,8 @@ const f = (text: string, name: (typeof DENSE_FEATURE_NAMES)[number]) =>
 
 describe("feature extractor", () => {
   it("is deterministic and has the advertised dimension", () => {
-    const text = "Write a Python function that sorts a list.\n```python\ndef f(xs):\n    return sorted(xs)\n```";
+    const text =
+      "Write a Python function that sorts a list.\n```python\ndef f(xs):\n    return sorted(xs)\n```";
     const a = extractFeatures(text);
     const b = extractFeatures(text);
     expect(a.length).toBe(FEATURE_DIM);
@@ -62,7 +63,10 @@ describe("feature extractor", () => {
   });
 
   it("stays cheap: bounded work on huge prompts, tens of microseconds on typical ones", () => {
-    const typical = "Natalia sold clips to 48 of her friends in April, and then she sold half as many clips in May. How many clips did Natalia sell altogether in April and May? ".repeat(2);
+    const typical =
+      "Natalia sold clips to 48 of her friends in April, and then she sold half as many clips in May. How many clips did Natalia sell altogether in April and May? ".repeat(
+        2,
+      );
     const buf = new Float32Array(FEATURE_DIM);
     for (let i = 0; i < 200; i++) extractFeatures(typical, buf);
     const n = 2000;
@@ -73,7 +77,9 @@ describe("feature extractor", () => {
     t = performance.now();
     for (let i = 0; i < 20; i++) extractFeatures(huge, buf);
     const hugeUs = ((performance.now() - t) * 1000) / 20;
-    console.log(`features: ${typicalUs.toFixed(1)} us typical (${typical.length} chars), ${hugeUs.toFixed(0)} us for ${huge.length} chars`);
+    console.log(
+      `features: ${typicalUs.toFixed(1)} us typical (${typical.length} chars), ${hugeUs.toFixed(0)} us for ${huge.length} chars`,
+    );
     // Generous absolute bound (the CI box is shared and noisy; unloaded it is ~30 us), and the
     // work on a 400x longer prompt must stay bounded by the scan limits, not grow with length.
     expect(typicalUs).toBeLessThan(1000);

@@ -11,7 +11,10 @@ import { loadNodeRouterSession } from "../src/ort-node.js";
 import { readParity, readShippedMeta, SHIPPED_MODEL_DIR } from "./helpers/shipped.js";
 
 const meta = readShippedMeta();
-const loadShipped = async (): Promise<LoadedRouter> => ({ session: await loadNodeRouterSession(SHIPPED_MODEL_DIR, meta), meta });
+const loadShipped = async (): Promise<LoadedRouter> => ({
+  session: await loadNodeRouterSession(SHIPPED_MODEL_DIR, meta),
+  meta,
+});
 const ask = (text: string) => ({ requestedModel: "auto", text, lastUserText: text, maxTokens: null });
 const LARGEST = "llama-3.1-nemotron-51b-instruct";
 
@@ -19,7 +22,9 @@ describe("classifier policy in Node (onnxruntime-web) vs the Python side (parity
   const parity = readParity();
 
   it("ships the model the parity sample was recorded from", () => {
-    const sha = createHash("sha256").update(readFileSync(resolve(SHIPPED_MODEL_DIR, "router.onnx"))).digest("hex");
+    const sha = createHash("sha256")
+      .update(readFileSync(resolve(SHIPPED_MODEL_DIR, "router.onnx")))
+      .digest("hex");
     expect(sha).toBe(parity.onnx_sha256);
     expect(readFileSync(resolve(SHIPPED_MODEL_DIR, "router.onnx")).length).toBeLessThan(1024 * 1024);
     expect(parity.models).toEqual(meta.models);
@@ -32,7 +37,7 @@ describe("classifier policy in Node (onnxruntime-web) vs the Python side (parity
     const { session } = await loadShipped();
     for (const row of parity.rows) {
       const out = await session.run(extractFeatures(row.prompt), 1);
-      Array.from(out).forEach((p, j) => expect(p).toBeCloseTo(row.raw[j]!, 5));
+      for (const [j, p] of Array.from(out).entries()) expect(p).toBeCloseTo(row.raw[j]!, 5);
     }
   });
 
@@ -78,18 +83,29 @@ describe("classifier policy in Node (onnxruntime-web) vs the Python side (parity
 });
 
 describe("classifier policy degrades, never throws", () => {
-  const expectDefault = (d: Awaited<ReturnType<ReturnType<typeof createClassifierPolicy>["decide"]>>, reason: string) => {
+  const expectDefault = (
+    d: Awaited<ReturnType<ReturnType<typeof createClassifierPolicy>["decide"]>>,
+    reason: string,
+  ) => {
     expect(d.reason).toBe(reason);
     expect(d.modelId).toBe(LARGEST);
     expect(d.confidence).toBeNull();
-    expect(d.fallbacks).toEqual(["gemma-2-9b-it", "llama-3.1-8b-instruct", "qwen2.5-7b-instruct", "codegemma-7b"]);
+    expect(d.fallbacks).toEqual([
+      "gemma-2-9b-it",
+      "llama-3.1-8b-instruct",
+      "qwen2.5-7b-instruct",
+      "codegemma-7b",
+    ]);
   };
 
   it("on a broken model file", async () => {
     const errors: unknown[] = [];
     const garbage = new Uint8Array(4096).map((_, i) => (i * 31) % 251);
     const policy = createClassifierPolicy({
-      load: async () => ({ session: await createOrtRouterSession(ort as unknown as OrtLike, garbage, meta), meta }),
+      load: async () => ({
+        session: await createOrtRouterSession(ort as unknown as OrtLike, garbage, meta),
+        meta,
+      }),
       onError: (e) => errors.push(e),
     });
     expectDefault(await policy.decide(ask("What is 2 + 2?")), "default:classifier-unavailable");

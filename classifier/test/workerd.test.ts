@@ -23,7 +23,9 @@ async function freePort(): Promise<number> {
  * classifier policy exactly as it bundles the edge (onnxruntime-web/wasm, the imported .wasm
  * module, the .onnx Data rule) and the test compares its decisions with the Python side's.
  */
-describe("classifier policy in workerd (wrangler dev) vs the Python side (parity)", { timeout: 180_000 }, () => {
+describe("classifier policy in workerd (wrangler dev) vs the Python side (parity)", {
+  timeout: 180_000,
+}, () => {
   let wrangler: ChildProcess;
   let url = "";
   let log = "";
@@ -34,15 +36,26 @@ describe("classifier policy in workerd (wrangler dev) vs the Python side (parity
     wrangler = spawn(
       "npx",
       [
-        "wrangler", "dev",
-        "--config", resolve(import.meta.dirname, "workerd", "wrangler.toml"),
-        "--ip", "127.0.0.1",
-        "--port", String(port),
-        "--inspector-port", String(inspector),
+        "wrangler",
+        "dev",
+        "--config",
+        resolve(import.meta.dirname, "workerd", "wrangler.toml"),
+        "--ip",
+        "127.0.0.1",
+        "--port",
+        String(port),
+        "--inspector-port",
+        String(inspector),
         "--show-interactive-dev-session=false",
-        "--log-level", "warn",
+        "--log-level",
+        "warn",
       ],
-      { cwd: ROOT, detached: true, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, WRANGLER_SEND_METRICS: "false" } },
+      {
+        cwd: ROOT,
+        detached: true,
+        stdio: ["ignore", "pipe", "pipe"],
+        env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+      },
     );
     const keep = (b: Buffer) => {
       log = (log + b.toString()).slice(-20_000);
@@ -89,7 +102,10 @@ describe("classifier policy in workerd (wrangler dev) vs the Python side (parity
   it("takes well under a millisecond per warm decision (features + inference + rule)", async () => {
     const text = readParity().rows[3]!.prompt;
     const res = await fetch(`${url}/bench?n=2000&text=${encodeURIComponent(text)}`);
-    const { ms_per_decision, reference_ms } = (await res.json()) as { ms_per_decision: number; reference_ms: number };
+    const { ms_per_decision, reference_ms } = (await res.json()) as {
+      ms_per_decision: number;
+      reference_ms: number;
+    };
     // The reference loop takes ~25 ms on an idle box; a busier box stretches both numbers alike.
     const slowdown = Math.max(1, reference_ms / REFERENCE_IDLE_MS);
     console.log(

@@ -3,7 +3,16 @@ import { resolve } from "node:path";
 import type { RouterMeta } from "../../../edge/src/routing/classifier/meta.js";
 
 /** The model the worker bundles, and the Python side's decisions recorded when it was trained. */
-export const SHIPPED_MODEL_DIR = resolve(import.meta.dirname, "..", "..", "..", "edge", "src", "routing", "model");
+export const SHIPPED_MODEL_DIR = resolve(
+  import.meta.dirname,
+  "..",
+  "..",
+  "..",
+  "edge",
+  "src",
+  "routing",
+  "model",
+);
 export const PARITY_FILE = resolve(import.meta.dirname, "..", "..", "artifacts", "router", "parity.json");
 
 export interface ParitySample {

@@ -61,7 +61,10 @@ export function writeSyntheticDataset(
   writeFileSync(file, `${lines.join("\n")}\n`);
 }
 
-export function writeSyntheticPrices(file: string, models: [string, string, string] = ["small", "coder", "big"]): void {
+export function writeSyntheticPrices(
+  file: string,
+  models: [string, string, string] = ["small", "coder", "big"],
+): void {
   const [small, coder, big] = models;
   writeFileSync(
     file,

@@ -6,7 +6,11 @@ import type { RouterMeta } from "./meta.js";
  * threshold; ties in cost go to the higher probability, then the earlier model. When no model
  * clears it, the most probable one. Threshold 0 = always the cheapest, 1 = always the most likely.
  */
-export function chooseModelIndex(probabilities: ArrayLike<number>, costs: ArrayLike<number>, threshold: number): number {
+export function chooseModelIndex(
+  probabilities: ArrayLike<number>,
+  costs: ArrayLike<number>,
+  threshold: number,
+): number {
   const n = probabilities.length;
   let best = -1;
   for (let i = 0; i < n; i++) {
@@ -37,7 +41,10 @@ export function calibrate(raw: ArrayLike<number>, calibration: RouterMeta["calib
 }
 
 /** Cost in USD of one request to each model: estimated prompt tokens plus the assumed output. */
-export function requestCosts(meta: Pick<RouterMeta, "models" | "prices" | "assumed_output_tokens">, promptTokens: number): number[] {
+export function requestCosts(
+  meta: Pick<RouterMeta, "models" | "prices" | "assumed_output_tokens">,
+  promptTokens: number,
+): number[] {
   return meta.models.map((m) => {
     const p = meta.prices[m];
     if (!p) return Number.POSITIVE_INFINITY;
@@ -53,7 +60,11 @@ export function requestCosts(meta: Pick<RouterMeta, "models" | "prices" | "assum
  * cascadeFrom("qwen2.5-7b-instruct", ["codegemma-7b", "qwen2.5-7b-instruct", "gemma-2-9b-it"]);
  * // ["gemma-2-9b-it", "codegemma-7b"]
  */
-export function cascadeFrom(routed: string, order: readonly string[], available: readonly string[] = order): string[] {
+export function cascadeFrom(
+  routed: string,
+  order: readonly string[],
+  available: readonly string[] = order,
+): string[] {
   const tiered = order.filter((m) => available.includes(m));
   const rest = available.filter((m) => !tiered.includes(m) && m !== routed);
   const at = tiered.indexOf(routed);

@@ -1,5 +1,11 @@
 /** The learned routing policy (LightGBM exported to ONNX, run with onnxruntime-web). */
-export { type ClassifierPolicyOptions, createClassifierPolicy, DEFAULT_CASCADE, type LoadedRouter } from "./policy.js";
+
 export { calibrate, cascadeFrom, chooseModelIndex, requestCosts } from "./decide.js";
 export type { RouterMeta } from "./meta.js";
+export {
+  type ClassifierPolicyOptions,
+  createClassifierPolicy,
+  DEFAULT_CASCADE,
+  type LoadedRouter,
+} from "./policy.js";
 export { createOrtRouterSession, type OrtLike, type RouterSession } from "./session.js";

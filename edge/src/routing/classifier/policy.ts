@@ -82,7 +82,12 @@ export function createClassifierPolicy(opts: ClassifierPolicyOptions = {}): Rout
     const avail = deployed(meta);
     const order = cascadeOrder(meta).filter((m) => avail.includes(m));
     const modelId = opts.defaultModel ?? order[order.length - 1] ?? avail[0] ?? DEFAULT_CASCADE[4]!;
-    return { modelId, reason: `default:${reason}`, confidence: null, fallbacks: cascadeFrom(modelId, order, avail) };
+    return {
+      modelId,
+      reason: `default:${reason}`,
+      confidence: null,
+      fallbacks: cascadeFrom(modelId, order, avail),
+    };
   };
 
   return {
@@ -119,7 +124,11 @@ export function createClassifierPolicy(opts: ClassifierPolicyOptions = {}): Rout
           modelId,
           reason: `classifier:p=${p.toFixed(2)}`,
           confidence: Math.round(p * 1e4) / 1e4,
-          fallbacks: cascadeFrom(modelId, cascadeOrder(meta).filter((m) => avail.includes(m)), avail),
+          fallbacks: cascadeFrom(
+            modelId,
+            cascadeOrder(meta).filter((m) => avail.includes(m)),
+            avail,
+          ),
         };
       } catch (err) {
         opts.onError?.(err);
@@ -135,5 +144,6 @@ function checkMeta(meta: RouterMeta): void {
       `router model expects features ${meta.features.spec_version}/${meta.features.dim}, worker computes ${FEATURE_SPEC_VERSION}/${FEATURE_DIM}`,
     );
   }
-  if (meta.calibration.length !== meta.models.length) throw new Error("router metadata: calibration/models mismatch");
+  if (meta.calibration.length !== meta.models.length)
+    throw new Error("router metadata: calibration/models mismatch");
 }

@@ -9,8 +9,13 @@ export interface RouterSession {
 /** The slice of onnxruntime-web's API the router uses (the full build in Node, the wasm bundle in workerd). */
 export interface OrtLike {
   InferenceSession: {
-    create(model: Uint8Array, options?: Record<string, unknown>): Promise<{
-      run(feeds: Record<string, unknown>): Promise<Record<string, { data: unknown; dims: readonly number[] }>>;
+    create(
+      model: Uint8Array,
+      options?: Record<string, unknown>,
+    ): Promise<{
+      run(
+        feeds: Record<string, unknown>,
+      ): Promise<Record<string, { data: unknown; dims: readonly number[] }>>;
     }>;
   };
   Tensor: new (type: "float32", data: Float32Array, dims: readonly number[]) => unknown;
@@ -24,8 +29,15 @@ export interface OrtLike {
  * const session = await createOrtRouterSession(ort, new Uint8Array(bytes), meta);
  * const probs = await session.run(extractFeatures(text), 1);
  */
-export async function createOrtRouterSession(ort: OrtLike, model: Uint8Array, meta: RouterMeta): Promise<RouterSession> {
-  const session = await ort.InferenceSession.create(model, { executionProviders: ["wasm"], graphOptimizationLevel: "all" });
+export async function createOrtRouterSession(
+  ort: OrtLike,
+  model: Uint8Array,
+  meta: RouterMeta,
+): Promise<RouterSession> {
+  const session = await ort.InferenceSession.create(model, {
+    executionProviders: ["wasm"],
+    graphOptimizationLevel: "all",
+  });
   const { input, output } = meta.onnx;
   const dim = meta.features.dim;
   const width = meta.models.length;

@@ -4,10 +4,11 @@
  * model imported as an ArrayBuffer (wrangler.toml: [[rules]] type = "Data", globs = ["**\/*.onnx"]).
  * Recipe and pitfalls: ../shared/notes/onnx-in-workerd.md.
  */
-import * as ort from "onnxruntime-web/wasm";
+
 import ortWasm from "onnxruntime-web/ort-wasm-simd-threaded.wasm";
-import routerOnnx from "../model/router.onnx";
+import * as ort from "onnxruntime-web/wasm";
 import routerMeta from "../model/router.meta.json";
+import routerOnnx from "../model/router.onnx";
 import type { RouterMeta } from "./meta.js";
 import type { LoadedRouter } from "./policy.js";
 import { createOrtRouterSession, type OrtLike } from "./session.js";
