@@ -41,7 +41,11 @@ export function ChatScreen({ client, credential, settings, onSettingsChange, onS
   const messages = chat.active?.messages ?? [];
   const lastContent = messages.at(-1)?.content;
   // biome-ignore lint/correctness/useExhaustiveDependencies: scroll as the last reply grows
-  useEffect(() => endRef.current?.scrollIntoView?.({ block: "end" }), [messages.length, lastContent]);
+  useEffect(() => {
+    // Braces matter: recent Chromium returns a promise from scrollIntoView, and an effect must
+    // return nothing but a clean-up function.
+    endRef.current?.scrollIntoView?.({ block: "end" });
+  }, [messages.length, lastContent]);
 
   return (
     <div className="flex h-dvh">

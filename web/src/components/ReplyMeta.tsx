@@ -30,7 +30,14 @@ export function ReplyMeta({ message }: { message: AssistantMessage }) {
             {route.model}
           </span>
         )}
-        <Item label="confidence" value={formatPercent(route?.confidence)} testId="route-confidence" />
+        {route && (
+          // Policies without a score (round-robin, an explicit model) have no confidence to show.
+          <Item
+            label="confidence"
+            value={formatPercent(route.confidence) ?? "n/a"}
+            testId="route-confidence"
+          />
+        )}
         <Item label="reason" value={route?.reason} testId="route-reason" />
         {cache && (
           <span

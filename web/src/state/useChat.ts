@@ -68,8 +68,12 @@ export function useChat(client: GatewayClient, credential: string, settings: Cha
   const [streaming, setStreaming] = useState(false);
   const abortRef = useRef<AbortController | null>(null);
 
-  useEffect(() => saveConversations(conversations), [conversations]);
-  useEffect(() => saveActiveConversationId(activeId), [activeId]);
+  useEffect(() => {
+    saveConversations(conversations);
+  }, [conversations]);
+  useEffect(() => {
+    saveActiveConversationId(activeId);
+  }, [activeId]);
   // Leaving the page (or signing out) stops the stream, which cancels the generation upstream.
   useEffect(() => () => abortRef.current?.abort(), []);
 
