@@ -27,6 +27,8 @@ const screenshotDir = process.env.WEB_SCREENSHOTS
 const codeModel = "codegemma-7b";
 const storyModel = "qwen2.5-7b-instruct";
 const longGeneration = 1900;
+// Short replies keep the screenshots small.
+const replyTokens = 120;
 // A small bucket so the rate-limit state is reachable: 12 requests, then one per 20 s.
 const bucket = { SWITCHYARD_RATE_LIMIT_CAPACITY: "12", SWITCHYARD_RATE_LIMIT_REFILL_PER_SECOND: "0.05" };
 
@@ -47,6 +49,13 @@ async function expectReplyDone(page: Page) {
   const reply = lastReply(page);
   await expect.poll(() => reply.getAttribute("data-status"), { timeout: 60_000 }).not.toBe("streaming");
   expect(await reply.getAttribute("data-status"), (await reply.textContent()) ?? "").toBe("done");
+}
+
+async function setMaxTokens(page: Page, maxTokens: number) {
+  const toggle = page.getByRole("button", { name: "Settings" });
+  await toggle.click();
+  await page.getByLabel("Max tokens").fill(String(maxTokens));
+  await toggle.click();
 }
 
 async function signIn(page: Page, token: string) {
@@ -112,6 +121,7 @@ describe.skipIf(missing && !process.env.CI)("web app end to end (Chromium, real 
     await expect
       .poll(() => picker.locator("option").allTextContents())
       .toEqual(["Auto (router decides)", codeModel, storyModel]);
+    await setMaxTokens(page, replyTokens);
   });
 
   it("streams a reply token by token and shows the model, confidence and timings", async () => {
@@ -132,7 +142,6 @@ describe.skipIf(missing && !process.env.CI)("web app end to end (Chromium, real 
     expect(await reply.getByTestId("cache-status").textContent()).toBe("cache miss");
     expect(await reply.getByTestId("ttft").textContent()).toMatch(/^TTFT \d/);
     expect(await reply.getByTestId("token-counts").textContent()).toMatch(/^tokens \d+ in · \d+ out$/);
-    await shoot(page, "web-chat-reply.png");
   });
 
   it("switches to a fixed model", async () => {
@@ -143,15 +152,14 @@ describe.skipIf(missing && !process.env.CI)("web app end to end (Chromium, real 
     await expectReplyDone(page);
     expect(await lastReply(page).getByTestId("model-badge").textContent()).toBe(storyModel);
     expect(await page.getByTestId("assistant-message").count()).toBe(1);
+    await shoot(page, "web-chat-reply.png");
   });
 
   it("stops a stream, and the backend stops generating", async () => {
     const backend = stack.backends[codeModel] as string;
     const generatedBefore = await backendMetric(backend, "switchyard_backend_generated_tokens_total");
     await page.getByRole("combobox", { name: "Model" }).selectOption(codeModel);
-    await page.getByRole("button", { name: "Settings" }).click();
-    await page.getByLabel("Max tokens").fill(String(longGeneration));
-    await page.getByRole("button", { name: "Settings" }).click();
+    await setMaxTokens(page, longGeneration);
 
     await page.getByRole("button", { name: "+ New chat" }).click();
     await send(page, "Count to a million.");
@@ -175,9 +183,7 @@ describe.skipIf(missing && !process.env.CI)("web app end to end (Chromium, real 
     const generated =
       (await backendMetric(backend, "switchyard_backend_generated_tokens_total")) - generatedBefore;
     expect(generated).toBeLessThan(longGeneration);
-    await page.getByRole("button", { name: "Settings" }).click();
-    await page.getByLabel("Max tokens").fill("256");
-    await page.getByRole("button", { name: "Settings" }).click();
+    await setMaxTokens(page, replyTokens);
   });
 
   it("shows a rate limit with the time until a retry", async () => {
@@ -211,7 +217,7 @@ describe.skipIf(missing && !process.env.CI)("web app end to end (Chromium, real 
     await page.emulateMedia({ colorScheme: "dark" });
     await signIn(page, await stack.token("alice"));
     await page.getByRole("button", { name: "Show conversations" }).click();
-    await page.getByRole("button", { name: "Tell me a story about a small train.", exact: true }).click();
+    await page.getByRole("button", { name: "Once upon a time", exact: true }).click();
     await lastReply(page).getByTestId("model-badge").waitFor();
     expect(await page.evaluate(() => document.documentElement.classList.contains("dark"))).toBe(true);
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
