@@ -60,11 +60,13 @@ const CODE_KEYWORDS =
   /\b(?:def|return|function|class|import|from|const|let|var|public|private|static|void|int|elif|lambda|print|printf|include|struct|self|async|await|assert|yield|for|while|if|else|try|except|python|javascript|java|sql|select|array|list|string|integer|implement|algorithm|code)\b/g;
 const CODE_SYMBOLS = /=>|->|==|!=|<=|>=|\+\+|&&|\|\||::|;\s*$|\(\)|\[\]|\{|\}/gm;
 const ARITH = /\d\s*[-+*/×÷^=<>%]\s*\d/g;
-const LATEX = /\\(?:frac|sqrt|sum|int|cdot|times|pi|theta|alpha|beta|le|ge|neq|infty|log|sin|cos|left|right|begin|mathbf|text)\b|\$|\^\{|_\{/g;
+const LATEX =
+  /\\(?:frac|sqrt|sum|int|cdot|times|pi|theta|alpha|beta|le|ge|neq|infty|log|sin|cos|left|right|begin|mathbf|text)\b|\$|\^\{|_\{/g;
 const MATH_WORDS =
   /\b(?:calculate|compute|solve|equation|sum|total|how many|how much|percent|percentage|probability|average|remainder|integer|digits?|prime|divisible|ratio|area|perimeter|volume|triangle|circle|polynomial|derivative|integral|real numbers?|value of)\b/g;
 const NUMBERS = /\d+(?:[.,]\d+)?/g;
-const WH_START = /^\s*(?:q:\s*|question:\s*)?(?:what|who|whom|whose|when|where|why|how|which|is|are|does|do|can|could|should|would|will|did)\b/i;
+const WH_START =
+  /^\s*(?:q:\s*|question:\s*)?(?:what|who|whom|whose|when|where|why|how|which|is|are|does|do|can|could|should|would|will|did)\b/i;
 const MCQ_LINE = /^\s*(?:\(?[A-Ha-h][).:]|[A-H]\s*[-–]\s)\s*\S/gm;
 const MCQ_INLINE = /(?:^|\s)\(?[A-E]\)\s*\S/g;
 const ANSWER_CUE = /\b(?:answer|choose|select|options?|choices?|correct|true or false)\b/g;
@@ -72,7 +74,8 @@ const IMPERATIVE =
   /^\s*(?:write|create|generate|implement|explain|describe|list|give|summari[sz]e|translate|tell|make|compose|draft|rewrite|find|complete|fix|convert|design|build)\b/i;
 const QA_PREFIX = /^\s*(?:q:|question:|problem:|context:)/i;
 const LIST_LINE = /^\s*(?:[-*•]|\d+[.)])\s+/gm;
-const UNIT_WORDS = /\b(?:dollars?|cents?|hours?|minutes?|days?|weeks?|years?|meters?|miles?|km|kg|pounds?|feet|inches?|liters?|apples?|eggs?)\b/g;
+const UNIT_WORDS =
+  /\b(?:dollars?|cents?|hours?|minutes?|days?|weeks?|years?|meters?|miles?|km|kg|pounds?|feet|inches?|liters?|apples?|eggs?)\b/g;
 const WORD = /[\p{L}\p{N}_]+/gu;
 
 /**
@@ -83,7 +86,10 @@ const WORD = /[\p{L}\p{N}_]+/gu;
  * @example
  * const x = extractFeatures("What is 2 + 2?"); // Float32Array(420)
  */
-export function extractFeatures(text: string, out: Float32Array = new Float32Array(FEATURE_DIM)): Float32Array {
+export function extractFeatures(
+  text: string,
+  out: Float32Array = new Float32Array(FEATURE_DIM),
+): Float32Array {
   if (out.length !== FEATURE_DIM) throw new RangeError(`feature buffer must have length ${FEATURE_DIM}`);
   out.fill(0);
   const scan = text.length > SCAN_LIMIT_CHARS ? text.slice(0, SCAN_LIMIT_CHARS) : text;
@@ -104,7 +110,8 @@ export function extractFeatures(text: string, out: Float32Array = new Float32Arr
     if (c >= 48 && c <= 57) digits++;
     else if (c >= 65 && c <= 90) upper++;
     else if (c < 128) {
-      if ((c >= 33 && c <= 47) || (c >= 58 && c <= 64) || (c >= 91 && c <= 96) || (c >= 123 && c <= 126)) punct++;
+      if ((c >= 33 && c <= 47) || (c >= 58 && c <= 64) || (c >= 91 && c <= 96) || (c >= 123 && c <= 126))
+        punct++;
       if (c === 34 || c === 39 || c === 96) quotes++;
     } else {
       nonAscii++;

@@ -6,11 +6,11 @@ export {
   CHAR_HASH_BUCKETS,
   DENSE_DIM,
   DENSE_FEATURE_NAMES,
+  extractFeatures,
   FEATURE_DIM,
   FEATURE_SPEC_VERSION,
+  fnv1a,
   SCAN_LIMIT_CHARS,
   WORD_HASH_BUCKETS,
-  extractFeatures,
-  fnv1a,
 } from "./extract.js";
 export { estimateTokens } from "./tokens.js";
