@@ -14,6 +14,7 @@ export default defineConfig({
       "src/config/**/*.test.ts",
       "src/completion/**/*.test.ts",
       "src/metrics/**/*.test.ts",
+      "src/routes/**/*.test.ts",
       "test/reliability/**/*.test.ts",
       "test/node/**/*.test.ts",
       "test/e2e/**/*.test.ts",

@@ -231,7 +231,11 @@ async function main() {
 
   // wrangler does not pass this process's environment to the worker: hand over the settings in
   // an env file (alongside .dev.vars, which holds the credentials).
-  const workerVars: Record<string, string> = { SWITCHYARD_BACKENDS: JSON.stringify(backends) };
+  const workerVars: Record<string, string> = {
+    SWITCHYARD_BACKENDS: JSON.stringify(backends),
+    // The web app's "sign in as <name>" (POST /dev/token): local stack only.
+    SWITCHYARD_DEV_TOKENS: "true",
+  };
   for (const [key, value] of Object.entries(process.env)) {
     if (FORWARDED_ENV.test(key) && value !== undefined && key !== "SWITCHYARD_BACKENDS")
       workerVars[key] = value;

@@ -8,7 +8,9 @@ import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { SignJWT } from "jose";
+import { mintDevToken } from "../src/middleware/auth/dev-token";
+
+export { mintDevToken };
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -27,29 +29,6 @@ export function readDevVars(path = resolve(ROOT, ".dev.vars")): Record<string, s
     vars[m[1]] = (m[2] ?? "").replace(/^(["'])(.*)\1$/, "$2");
   }
   return vars;
-}
-
-export interface MintOptions {
-  sub: string;
-  secret: string;
-  scope?: string;
-  ttlSeconds?: number;
-  issuer?: string;
-  audience?: string;
-}
-
-/** A signed HS256 development token with the claims the edge checks. */
-export function mintDevToken(o: MintOptions): Promise<string> {
-  const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({ scope: o.scope ?? "chat" })
-    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
-    .setSubject(o.sub)
-    .setIssuer(o.issuer ?? "switchyard-dev")
-    .setAudience(o.audience ?? "switchyard")
-    .setIssuedAt(now)
-    .setNotBefore(now)
-    .setExpirationTime(now + (o.ttlSeconds ?? 3600))
-    .sign(new TextEncoder().encode(o.secret));
 }
 
 async function main(): Promise<void> {

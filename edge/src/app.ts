@@ -18,6 +18,7 @@ import { requestId } from "./middleware/request-id";
 import { tracing } from "./middleware/tracing";
 import { CircuitBreaker } from "./proxy/breaker";
 import { chatCompletionsRoute, generateRoute } from "./routes/completions";
+import { devTokenRoutes } from "./routes/dev-token";
 import { healthRoute, metricsRoute, modelsRoute } from "./routes/service";
 import { AUTO_MODEL, createRoutingPolicy } from "./routing";
 
@@ -174,6 +175,17 @@ export function createApp(config: EdgeConfig, deps: EdgeDependencies) {
     const text = aggregator ? await metricsPublisher.scrape(aggregator) : metrics.registry.render();
     return c.text(text, 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
   });
+
+  if (config.auth.devTokens && config.auth.jwtSecret) {
+    app.route(
+      "/dev",
+      devTokenRoutes({
+        secret: config.auth.jwtSecret,
+        issuer: config.auth.issuer,
+        audience: config.auth.audience,
+      }),
+    );
+  }
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",

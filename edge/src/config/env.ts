@@ -20,6 +20,8 @@ export interface EdgeEnv {
   SWITCHYARD_REQUIRED_SCOPE?: string;
   /** "true" lets requests without credentials through (rate-limited per client IP). */
   SWITCHYARD_ALLOW_ANONYMOUS?: string;
+  /** Development only: enables POST /dev/token (mints HS256 tokens for any name). Never in production. */
+  SWITCHYARD_DEV_TOKENS?: string;
   SWITCHYARD_METRICS_TOKEN?: string;
   SWITCHYARD_PROMPT_HASH_KEY?: string;
   SWITCHYARD_RATE_LIMIT_CAPACITY?: string;

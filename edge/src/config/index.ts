@@ -19,6 +19,8 @@ export interface AuthConfig {
   audience: string;
   requiredScope: string | null;
   allowAnonymous: boolean;
+  /** Development sign-in: POST /dev/token mints tokens (needs jwtSecret). */
+  devTokens: boolean;
 }
 
 export interface ProxyConfig {
@@ -82,6 +84,9 @@ export function loadEdgeConfig(env: EdgeEnv, catalogue: CatalogueModel[] = catal
     return baseUrl ? [{ ...m, baseUrl: baseUrl.replace(/\/+$/, "") }] : [];
   });
   if (roster.length === 0) throw new EdgeConfigError("SWITCHYARD_BACKENDS names no model");
+  if (e.SWITCHYARD_DEV_TOKENS && !e.SWITCHYARD_JWT_SECRET) {
+    throw new EdgeConfigError("SWITCHYARD_DEV_TOKENS needs SWITCHYARD_JWT_SECRET (the tokens are HS256)");
+  }
   if ((e.UPSTASH_REDIS_REST_URL === undefined) !== (e.UPSTASH_REDIS_REST_TOKEN === undefined)) {
     throw new EdgeConfigError("UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN must be set together");
   }
@@ -96,6 +101,7 @@ export function loadEdgeConfig(env: EdgeEnv, catalogue: CatalogueModel[] = catal
       audience: e.SWITCHYARD_JWT_AUDIENCE,
       requiredScope: e.SWITCHYARD_REQUIRED_SCOPE.trim() || null,
       allowAnonymous: e.SWITCHYARD_ALLOW_ANONYMOUS,
+      devTokens: e.SWITCHYARD_DEV_TOKENS,
     },
     metricsToken: e.SWITCHYARD_METRICS_TOKEN,
     // Without a configured key the hashes are still keyed, but only stable within one isolate.

@@ -35,7 +35,9 @@ export function httpMetrics(options: HttpMetricsOptions): MiddlewareHandler {
   const { metrics, publisher } = options;
   const models = new Set(options.modelIds);
   const reasons = new Set<string>();
-  const boundedReason = (reason: string) => {
+  const boundedReason = (raw: string) => {
+    // "classifier:p=0.83" -> "classifier": parameters would multiply the series.
+    const reason = raw.replace(/(:[a-z_]+=[^:]*)+$/i, "");
     if (reasons.has(reason)) return reason;
     if (reasons.size >= MAX_REASONS || reason.length > 64) return "other";
     reasons.add(reason);

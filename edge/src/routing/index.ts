@@ -1,4 +1,5 @@
 import type { RosterModel } from "../config";
+import { createClassifierPolicy } from "./classifier/index.js";
 import { createExplicitPolicy } from "./explicit";
 import type { RoutingDecision, RoutingInput, RoutingPolicy } from "./policy";
 import { createRoundRobinPolicy } from "./round-robin";
@@ -15,6 +16,8 @@ export const AUTO_MODEL = "auto";
 export type AutoPolicyFactory = (roster: RosterModel[]) => RoutingPolicy;
 
 export const autoPolicyFactories: Record<string, AutoPolicyFactory> = {
+  // The learned router (LightGBM in ONNX); it only picks models that have a backend here.
+  classifier: (roster) => createClassifierPolicy({ available: roster.map((m) => m.id) }),
   "round-robin": createRoundRobinPolicy,
 };
 

@@ -137,7 +137,9 @@ describe("edge e2e: openai client -> wrangler dev -> real backends", () => {
     expect(data.choices[0]?.message.content?.length).toBeGreaterThan(0);
     expect([PRIMARY, FALLBACK]).toContain(data.model);
     expect(response.headers.get("x-switchyard-model")).toBe(data.model);
-    expect(response.headers.get("x-switchyard-route-reason")).toBe("round-robin");
+    // The learned router runs in workerd: a classifier decision with a calibrated confidence.
+    expect(response.headers.get("x-switchyard-route-reason")).toMatch(/^classifier:p=\d\.\d\d$/);
+    expect(Number(response.headers.get("x-switchyard-route-confidence"))).toBeGreaterThan(0);
     expect(response.headers.get("x-request-id")).toBeTruthy();
     expect((data as unknown as { switchyard: { model: string } }).switchyard.model).toBe(data.model);
     expect(data.usage?.completion_tokens).toBeGreaterThan(0);

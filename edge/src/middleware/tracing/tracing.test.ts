@@ -21,6 +21,7 @@ describe("startSpan", () => {
 
 describe("tracing middleware", () => {
   it("exports one OTLP/HTTP JSON span with the request id when the streamed body ends", async () => {
+    // biome-ignore lint/suspicious/noExplicitAny: OTLP JSON is walked loosely in this test
     const exported: Array<{ url: string; body: any }> = [];
     const capture = (async (url: string, init: RequestInit) => {
       exported.push({ url, body: JSON.parse(String(init.body)) });
@@ -54,6 +55,7 @@ describe("tracing middleware", () => {
     expect(span.spanId).toBe(seen?.spanId);
     expect(span.parentSpanId).toBe("00f067aa0ba902b7");
     const attrs = Object.fromEntries(
+      // biome-ignore lint/suspicious/noExplicitAny: OTLP attribute values are a tagged union
       span.attributes.map((a: any) => [a.key, a.value.stringValue ?? a.value.intValue]),
     );
     expect(attrs).toMatchObject({
