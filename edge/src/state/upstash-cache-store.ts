@@ -2,7 +2,7 @@ import type { Redis } from "@upstash/redis/cloudflare";
 import type { CacheStore } from "./cache-store";
 
 export interface UpstashCacheStoreOptions {
-  /** Prefix of the Redis keys. Default "switchyard:cache:". */
+  /** Prefix of the Redis keys. Default "switchyard:" (the cache module already namespaces its keys, e.g. "cache:v1:..."). */
   prefix?: string;
 }
 
@@ -19,7 +19,7 @@ export function createUpstashCacheStore(
   redis: Pick<Redis, "get" | "set">,
   opts: UpstashCacheStoreOptions = {},
 ): CacheStore {
-  const prefix = opts.prefix ?? "switchyard:cache:";
+  const prefix = opts.prefix ?? "switchyard:";
   return {
     async get(key) {
       const value = await redis.get<unknown>(prefix + key);
