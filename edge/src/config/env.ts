@@ -35,7 +35,7 @@ export interface EdgeEnv {
   SWITCHYARD_RETRY_MAX_MS?: string;
   SWITCHYARD_BREAKER_FAILURES?: string;
   SWITCHYARD_BREAKER_COOLDOWN_MS?: string;
-  /** Policy for `model: "auto"`: "round-robin" (default) or one registered later (e.g. "classifier"). */
+  /** Policy for `model: "auto"`: "classifier" (default: the learned router) or "round-robin". */
   SWITCHYARD_ROUTING_POLICY?: string;
   UPSTASH_REDIS_REST_URL?: string;
   UPSTASH_REDIS_REST_TOKEN?: string;
