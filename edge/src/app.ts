@@ -55,6 +55,7 @@ export function createApp(config: EdgeConfig, deps: EdgeDependencies) {
     logSink: deps.logSink,
     ...(deps.fetch ? { fetch: deps.fetch } : {}),
   };
+  deps.onLogWriteFailure?.(() => metrics.logWriteFailures.inc());
   const onStateError = (error: unknown) => {
     metrics.stateErrors.inc();
     console.error(JSON.stringify({ msg: "state store failed", error: String(error) }));

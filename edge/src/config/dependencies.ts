@@ -19,6 +19,8 @@ export interface EdgeDependencies {
   logSink: RequestLogSink;
   /** Policy for `model: "auto"`; undefined means round-robin. */
   autoPolicy?: RoutingPolicy | undefined;
+  /** Registers who hears about request-log writes that failed (the app counts them in /metrics). */
+  onLogWriteFailure?: (listener: () => void) => void;
   /** Upstream fetch (tests may inject one); default: the global fetch. */
   fetch?: typeof fetch;
 }
@@ -32,15 +34,34 @@ export interface EdgeDependencies {
 export function createEdgeDependencies(config: EdgeConfig): EdgeDependencies {
   const redis = config.upstash ? createUpstashRedis(config.upstash) : undefined;
   const autoFactory = autoPolicyFactories[config.routingPolicy];
+  let logFailureListener = () => {};
   return {
     tokenBuckets: redis ? createUpstashTokenBucketStore(redis) : createMemoryTokenBucketStore(),
     cache: redis ? createUpstashCacheStore(redis) : createMemoryCacheStore(),
+    // The JSON line is always written (log shipping: request id, trace id, model, status, timings;
+    // the prompt only as its HMAC); Postgres gets the same record when configured.
     logSink: config.database
-      ? createPostgresSink({
-          connectionString: config.database.url,
-          ...(config.database.wsProxy ? { wsProxy: config.database.wsProxy } : {}),
-        })
+      ? teeSinks(
+          createPostgresSink({
+            connectionString: config.database.url,
+            ...(config.database.wsProxy ? { wsProxy: config.database.wsProxy } : {}),
+            onFailure: () => logFailureListener(),
+          }),
+          createJsonLinesSink(),
+        )
       : createJsonLinesSink(),
     autoPolicy: autoFactory ? autoFactory(config.roster) : undefined,
+    onLogWriteFailure: (listener) => {
+      logFailureListener = listener;
+    },
+  };
+}
+
+/** Writes each record to every sink; one failing sink never stops the others. */
+export function teeSinks(...sinks: RequestLogSink[]): RequestLogSink {
+  return {
+    async write(record) {
+      await Promise.allSettled(sinks.map((sink) => sink.write(record)));
+    },
   };
 }

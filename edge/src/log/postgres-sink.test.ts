@@ -97,11 +97,14 @@ describe.skipIf(!env)("createPostgresSink against the real PostgreSQL via wsprox
       wsProxy,
       webSocketConstructor: ws,
       logLine: (l) => lines.push(l),
+      onFailure: () => failures++,
     });
+    let failures = 0;
     const record = { ...sampleRecord, id: newId() };
     await expect(sink.write(record)).resolves.toBeUndefined();
     await expect(sink.write(record)).resolves.toBeUndefined();
     expect(sink.stats()).toEqual({ written: 0, failed: 2 });
+    expect(failures).toBe(2);
     const logged = JSON.parse(lines[0] ?? "{}");
     expect(logged).toMatchObject({
       msg: "request log write failed",

@@ -17,6 +17,8 @@ export interface PostgresSinkOptions {
   timeoutMs?: number;
   /** Where failures are reported, one JSON line each. Default console.error. */
   logLine?: (line: string) => void;
+  /** Called once per failed write (e.g. to count it in /metrics). */
+  onFailure?: () => void;
 }
 
 /** Counters for /metrics. */
@@ -163,6 +165,7 @@ export function createPostgresSink(opts: PostgresSinkOptions): PostgresSink {
       } catch (err) {
         counters.failed++;
         try {
+          opts.onFailure?.();
           logLine(
             JSON.stringify({
               msg: "request log write failed",
