@@ -96,8 +96,16 @@ export class UpstreamStream {
   async next(timeoutMs: number, timeoutCode: "ttft_timeout" | "idle_timeout"): Promise<UpstreamEvent | null> {
     for (;;) {
       const queued = this.queue.shift();
-      if (queued !== undefined) return parseChunk(queued);
-      if (this.ended) return null;
+      if (queued !== undefined) {
+        const event = parseChunk(queued);
+        // [DONE]: nothing more will be read, so no timer may outlive the reply.
+        if (event.kind === "done") this.stopWatchdog();
+        return event;
+      }
+      if (this.ended) {
+        this.stopWatchdog();
+        return null;
+      }
       const chunk = await this.readWithTimeout(timeoutMs, timeoutCode);
       if (chunk === null) {
         this.ended = true;
@@ -113,40 +121,75 @@ export class UpstreamStream {
   /** Stops reading and aborts the upstream request (frees the backend's slot). */
   cancel(reason = "cancelled"): void {
     this.ended = true;
+    this.stopWatchdog();
     this.controller.abort(new StreamFailure("network_error", reason));
     this.reader.cancel(reason).catch(() => {});
   }
 
-  private async readWithTimeout(
-    ms: number,
-    code: "ttft_timeout" | "idle_timeout",
-  ): Promise<Uint8Array | null> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new StreamFailure(
-              code,
-              code === "ttft_timeout"
-                ? "The model did not start answering in time"
-                : "The model stream stalled",
-            ),
+  /**
+   * One watchdog timer per stream instead of a timer and a Promise.race per read: relaying is
+   * per token, and two timer calls plus a race for every chunk were a measurable share of the
+   * isolate's CPU under concurrency. Each read moves the deadline; the timer re-arms itself for
+   * the time left when it fires early.
+   */
+  private deadline = 0;
+  private watchdog: ReturnType<typeof setTimeout> | undefined;
+  private onTimeout: (() => void) | null = null;
+
+  private readonly fire = () => {
+    this.watchdog = undefined;
+    if (!this.onTimeout) return;
+    const left = this.deadline - Date.now();
+    if (left > 0) {
+      this.watchdog = setTimeout(this.fire, left);
+      return;
+    }
+    this.onTimeout();
+  };
+
+  private stopWatchdog(): void {
+    this.onTimeout = null;
+    if (this.watchdog !== undefined) clearTimeout(this.watchdog);
+    this.watchdog = undefined;
+  }
+
+  private readWithTimeout(ms: number, code: "ttft_timeout" | "idle_timeout"): Promise<Uint8Array | null> {
+    return new Promise<Uint8Array | null>((resolve, reject) => {
+      let settled = false;
+      this.onTimeout = () => {
+        settled = true;
+        this.onTimeout = null;
+        this.cancel(code);
+        reject(
+          new StreamFailure(
+            code,
+            code === "ttft_timeout"
+              ? "The model did not start answering in time"
+              : "The model stream stalled",
           ),
-        Math.max(0, ms),
+        );
+      };
+      this.deadline = Date.now() + Math.max(0, ms);
+      if (this.watchdog === undefined) this.watchdog = setTimeout(this.fire, Math.max(0, ms));
+      this.reader.read().then(
+        ({ done, value }) => {
+          if (settled) return;
+          this.onTimeout = null;
+          if (done) this.stopWatchdog();
+          resolve(done ? null : value);
+        },
+        (error: unknown) => {
+          if (settled) return;
+          this.stopWatchdog();
+          // An abort with a StreamFailure reason (the attempt's TTFT budget) keeps its code.
+          if (error instanceof StreamFailure) {
+            this.cancel(error.code);
+            reject(error);
+            return;
+          }
+          reject(new StreamFailure("network_error", "The connection to the model broke"));
+        },
       );
     });
-    try {
-      const { done, value } = await Promise.race([this.reader.read(), timeout]);
-      return done ? null : value;
-    } catch (error) {
-      if (error instanceof StreamFailure) {
-        this.cancel(error.code);
-        throw error;
-      }
-      throw new StreamFailure("network_error", "The connection to the model broke");
-    } finally {
-      clearTimeout(timer);
-    }
   }
 }

@@ -18,8 +18,12 @@ export function spanOf(request: Request): EdgeSpan | undefined {
 }
 
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/;
-const randomHex = (bytes: number) =>
-  [...crypto.getRandomValues(new Uint8Array(bytes))].map((b) => b.toString(16).padStart(2, "0")).join("");
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
+const randomHex = (bytes: number) => {
+  let hex = "";
+  for (const b of crypto.getRandomValues(new Uint8Array(bytes))) hex += HEX[b];
+  return hex;
+};
 
 /** Continues a valid incoming `traceparent` (all-zero ids are invalid), else starts a trace. */
 export function startSpan(incoming: string | null | undefined): EdgeSpan {
