@@ -18,6 +18,13 @@ describe("loadEdgeConfig", () => {
     expect(c.auth).toMatchObject({ allowAnonymous: false, requiredScope: "chat", issuer: "switchyard-dev" });
   });
 
+  it("defaults `auto` to the learned router, with an optional threshold knob in [0,1]", () => {
+    expect(loadEdgeConfig({})).toMatchObject({ routingPolicy: "classifier", routerThreshold: undefined });
+    expect(loadEdgeConfig({ SWITCHYARD_ROUTER_THRESHOLD: "0.9" }).routerThreshold).toBe(0.9);
+    expect(() => loadEdgeConfig({ SWITCHYARD_ROUTER_THRESHOLD: "1.5" })).toThrow(EdgeConfigError);
+    expect(() => loadEdgeConfig({ SWITCHYARD_ROUTING_POLICY: "magic" })).toThrow(EdgeConfigError);
+  });
+
   it("reads SWITCHYARD_BACKENDS, including dev models, and numeric knobs", () => {
     const c = loadEdgeConfig({
       SWITCHYARD_BACKENDS: '{"stories260k":"http://127.0.0.1:9000/"}',

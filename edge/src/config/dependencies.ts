@@ -50,7 +50,7 @@ export function createEdgeDependencies(config: EdgeConfig): EdgeDependencies {
           createJsonLinesSink(),
         )
       : createJsonLinesSink(),
-    autoPolicy: autoFactory ? autoFactory(config.roster) : undefined,
+    autoPolicy: autoFactory ? autoFactory(config.roster, { threshold: config.routerThreshold }) : undefined,
     onLogWriteFailure: (listener) => {
       logFailureListener = listener;
     },

@@ -37,6 +37,8 @@ export interface EdgeEnv {
   SWITCHYARD_BREAKER_COOLDOWN_MS?: string;
   /** Policy for `model: "auto"`: "classifier" (default: the learned router) or "round-robin". */
   SWITCHYARD_ROUTING_POLICY?: string;
+  /** The router's quality/cost knob in [0,1] (docs/router.md); default: the shipped model's threshold. */
+  SWITCHYARD_ROUTER_THRESHOLD?: string;
   UPSTASH_REDIS_REST_URL?: string;
   UPSTASH_REDIS_REST_TOKEN?: string;
   DATABASE_URL?: string;

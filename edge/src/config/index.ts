@@ -50,6 +50,8 @@ export interface EdgeConfig {
   maxBodyBytes: number;
   proxy: ProxyConfig;
   routingPolicy: string;
+  /** Overrides the learned router's threshold (undefined: the model metadata's value). */
+  routerThreshold: number | undefined;
   upstash: { url: string; token: string } | undefined;
   database: { url: string; wsProxy: string | undefined } | undefined;
 }
@@ -123,6 +125,7 @@ export function loadEdgeConfig(env: EdgeEnv, catalogue: CatalogueModel[] = catal
       backendApiKey: e.SWITCHYARD_BACKEND_API_KEY,
     },
     routingPolicy: e.SWITCHYARD_ROUTING_POLICY,
+    routerThreshold: e.SWITCHYARD_ROUTER_THRESHOLD,
     upstash:
       e.UPSTASH_REDIS_REST_URL && e.UPSTASH_REDIS_REST_TOKEN
         ? { url: e.UPSTASH_REDIS_REST_URL, token: e.UPSTASH_REDIS_REST_TOKEN }

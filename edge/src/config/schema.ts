@@ -59,6 +59,7 @@ export const EnvSchema = z.object({
   SWITCHYARD_BREAKER_FAILURES: intFrom(5, 1),
   SWITCHYARD_BREAKER_COOLDOWN_MS: intFrom(30_000, 1),
   SWITCHYARD_ROUTING_POLICY: z.enum(["classifier", "round-robin"]).default("classifier"),
+  SWITCHYARD_ROUTER_THRESHOLD: z.coerce.number().min(0).max(1).optional(),
   UPSTASH_REDIS_REST_URL: optionalText,
   UPSTASH_REDIS_REST_TOKEN: optionalText,
   DATABASE_URL: optionalText,

@@ -13,11 +13,18 @@ export { createRoundRobinPolicy } from "./round-robin";
 export const AUTO_MODEL = "auto";
 
 /** Builds the policy used for `model: "auto"`; others (the learned router) register here. */
-export type AutoPolicyFactory = (roster: RosterModel[]) => RoutingPolicy;
+export type AutoPolicyFactory = (
+  roster: RosterModel[],
+  opts: { threshold?: number | undefined },
+) => RoutingPolicy;
 
 export const autoPolicyFactories: Record<string, AutoPolicyFactory> = {
   // The learned router (LightGBM in ONNX); it only picks models that have a backend here.
-  classifier: (roster) => createClassifierPolicy({ available: roster.map((m) => m.id) }),
+  classifier: (roster, { threshold }) =>
+    createClassifierPolicy({
+      available: roster.map((m) => m.id),
+      ...(threshold === undefined ? {} : { threshold }),
+    }),
   "round-robin": createRoundRobinPolicy,
 };
 
