@@ -17,6 +17,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { type AddressInfo, createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
@@ -25,7 +26,6 @@ import { DEFAULT_BACKENDS } from "../edge/src/config/schema";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const DEV_VARS = join(ROOT, ".dev.vars");
-const WRANGLER_ENV = join(ROOT, ".wrangler", "start.env");
 const TSX_LOADER = join(ROOT, "node_modules", "tsx", "dist", "loader.mjs");
 const WRANGLER_BIN = join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
 const BACKEND_READY_TIMEOUT_MS = 240_000;
@@ -35,10 +35,18 @@ const STOP_GRACE_MS = 15_000;
 const FORWARDED_ENV = /^(SWITCHYARD_|UPSTASH_REDIS_REST_|DATABASE_URL$|OTEL_EXPORTER_OTLP_ENDPOINT$)/;
 
 const { values: args } = parseArgs({
-  options: { port: { type: "string", default: process.env.SWITCHYARD_EDGE_PORT ?? "8787" } },
+  options: {
+    port: { type: "string", default: process.env.SWITCHYARD_EDGE_PORT ?? "8787" },
+    // Several stacks on one machine (tests, benchmarks) must not share wrangler's inspector port
+    // or its local Durable Object storage.
+    "inspector-port": { type: "string" },
+    "persist-to": { type: "string" },
+  },
   strict: true,
 });
 const edgePort = Number(args.port);
+/** Settings handed to the worker; one file per port so that stacks side by side keep their own. */
+const WRANGLER_ENV = join(ROOT, ".wrangler", edgePort === 8787 ? "start.env" : `start-${edgePort}.env`);
 
 interface Child {
   name: string;
@@ -219,6 +227,18 @@ async function startBackends(): Promise<Record<string, string>> {
   return DEFAULT_BACKENDS;
 }
 
+/** A TCP port that is free right now on loopback. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
 async function main() {
   for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => void stopAll(0));
 
@@ -270,6 +290,10 @@ async function main() {
       "127.0.0.1",
       "--port",
       String(edgePort),
+      "--inspector-port",
+      args["inspector-port"] ?? String(await freePort()),
+      "--persist-to",
+      args["persist-to"] ?? join(ROOT, ".wrangler", edgePort === 8787 ? "state" : `state-${edgePort}`),
       "--show-interactive-dev-session=false",
       ...envFiles,
     ],
