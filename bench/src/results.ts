@@ -24,10 +24,8 @@ export type RouterEval =
 
 /** Where a trained router may live (the first that exists is used unless --router-dir is given). */
 const ROUTER_DIR_CANDIDATES = [
-  "classifier/router",
-  "classifier/artifacts",
-  "edge/router",
-  "edge/src/routing/classifier/model",
+  // The router the edge ships (router.onnx + router.meta.json, see docs/router.md).
+  "edge/src/routing/model",
 ].map((p) => join(REPO_DIR, p));
 const ROUTING_DATA_DIR = join(REPO_DIR, "..", "shared", "data", "routing");
 const DEFAULT_ROUTER_DATA = join(ROUTING_DATA_DIR, "llmrouter-9models.jsonl");
@@ -46,7 +44,7 @@ export function runRouterEval(
     scripts?: Record<string, string>;
   };
   if (!pkg.scripts?.router) return { available: false, reason: "no `router` script in package.json yet" };
-  const routerDir = dir ?? ROUTER_DIR_CANDIDATES.find((d) => existsSync(d));
+  const routerDir = dir ?? ROUTER_DIR_CANDIDATES.find((d) => existsSync(join(d, "router.meta.json")));
   const dataFile = data ?? DEFAULT_ROUTER_DATA;
   if (!routerDir || !existsSync(routerDir))
     return {

@@ -116,7 +116,7 @@ export async function startEdge(opts: EdgeOptions): Promise<Service> {
       String(await freePort()),
       "--show-interactive-dev-session=false",
       "--log-level",
-      "warn",
+      process.env.SWITCHYARD_BENCH_EDGE_LOG_LEVEL ?? "warn",
     ],
     cwd: REPO_DIR,
     env: { WRANGLER_SEND_METRICS: "false", CI: "true" },
