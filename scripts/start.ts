@@ -192,7 +192,8 @@ async function startBackends(): Promise<Record<string, string>> {
     ...process.env,
     SWITCHYARD_DEV: "1",
     SWITCHYARD_THREADS: "1",
-    SWITCHYARD_PARALLEL: process.env.SWITCHYARD_PARALLEL ?? "1",
+    // Two sequences per model: concurrent chats batch instead of queueing (bench/report.md).
+    SWITCHYARD_PARALLEL: process.env.SWITCHYARD_PARALLEL ?? "2",
   };
   const pending: Promise<void>[] = [];
   for (const [modelId, baseUrl] of Object.entries(DEFAULT_BACKENDS)) {
