@@ -6,7 +6,8 @@ const USAGE = `router <command> [options]
 
   train     --data FILE.jsonl --out DIR [--prices FILE.json] [--roster a,b,c] [--quick]
   evaluate  --router DIR --data FILE.jsonl [--split test|train|all] [--prices FILE.json] [--curve-svg FILE.svg]
-  collect   --prompts FILE.jsonl --out RUNS.jsonl [--backends JSON | --backend id=url ...] [--max-tokens N]
+  collect   --prompts FILE.jsonl --out RUNS.jsonl [--backends JSON | --backend id=url ...] [--max-tokens N] [--run-id ID]
+            (with DATABASE_URL set, also to Postgres: needs SWITCHYARD_PROMPT_HASH_KEY and \`npm run db:migrate\`)
   label     --runs RUNS.jsonl --out DATA.jsonl [--prices FILE.json] [--judge-url URL --judge-model ID [--rubric FILE]]
 
 The roster defaults to the production roster; when the data does not score all of it, every
@@ -29,6 +30,7 @@ async function main(argv: string[]): Promise<void> {
       backends: { type: "string" },
       backend: { type: "string", multiple: true },
       "max-tokens": { type: "string" },
+      "run-id": { type: "string" },
       "api-key": { type: "string" },
       runs: { type: "string" },
       "judge-url": { type: "string" },
@@ -76,13 +78,26 @@ async function main(argv: string[]): Promise<void> {
     }
     case "collect": {
       const { collect, parseBackends } = await import("./collect.js");
-      await collect({
-        prompts: need("prompts"),
-        out: need("out"),
-        backends: parseBackends(values.backends ?? process.env.SWITCHYARD_BACKENDS, values.backend ?? []),
-        maxTokens: values["max-tokens"] ? Number(values["max-tokens"]) : 128,
-        apiKey: values["api-key"] ?? process.env.SWITCHYARD_BACKEND_API_KEY,
-      });
+      const prompts = need("prompts");
+      const out = need("out");
+      const backends = parseBackends(
+        values.backends ?? process.env.SWITCHYARD_BACKENDS,
+        values.backend ?? [],
+      );
+      const observations = await openObservationsFromEnv();
+      try {
+        await collect({
+          prompts,
+          out,
+          backends,
+          maxTokens: values["max-tokens"] ? Number(values["max-tokens"]) : 128,
+          apiKey: values["api-key"] ?? process.env.SWITCHYARD_BACKEND_API_KEY,
+          runId: values["run-id"],
+          observations,
+        });
+      } finally {
+        await observations?.close().catch(() => {});
+      }
       return;
     }
     case "label": {
@@ -108,6 +123,24 @@ async function main(argv: string[]): Promise<void> {
 }
 
 class UsageError extends Error {}
+
+/** collect's Postgres mirror when DATABASE_URL is set; checked before any prompt is sent. */
+async function openObservationsFromEnv() {
+  const connectionString = process.env.DATABASE_URL;
+  if (!connectionString) return undefined;
+  const hashKey = process.env.SWITCHYARD_PROMPT_HASH_KEY;
+  if (!hashKey) {
+    throw new UsageError(
+      "collect: DATABASE_URL is set, so SWITCHYARD_PROMPT_HASH_KEY must be too (Postgres gets prompts only as HMAC hashes)",
+    );
+  }
+  const { openObservationStore } = await import("./observations.js");
+  try {
+    return await openObservationStore({ connectionString, hashKey });
+  } catch (err) {
+    throw new Error(`collect: Postgres (DATABASE_URL): ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
 
 // `npm run router -w classifier` runs in classifier/: resolve the user's paths from where they typed the command.
 if (process.env.INIT_CWD) process.chdir(process.env.INIT_CWD);

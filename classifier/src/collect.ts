@@ -1,8 +1,13 @@
 import { appendFileSync, writeFileSync } from "node:fs";
 import { type RoutingRow, readJsonl, routingText } from "./data.js";
+import type { ObservationStore } from "./observations.js";
 
 /** One model's answer to one prompt, as `router collect` records it (one JSON line each). */
 export interface RunRecord {
+  /** One id per `router collect` invocation (also the Postgres `run_id`). */
+  run_id: string;
+  /** ISO time the request was sent. */
+  collected_at: string;
   prompt_id: string;
   prompt: string;
   task: string | null;
@@ -28,7 +33,17 @@ export interface CollectOptions {
   maxTokens: number;
   apiKey?: string;
   timeoutMs?: number;
+  /** Default: a random UUID. */
+  runId?: string;
+  /** Postgres mirror (when DATABASE_URL is set): hashes and measurements only, never raw text. */
+  observations?: ObservationStore;
 }
+
+/**
+ * Postgres failed during a collection. The JSONL is complete regardless: it is written first and
+ * collection goes on after the failure, with no further database writes for the run.
+ */
+export class ObservationWriteError extends Error {}
 
 /**
  * Backends from SWITCHYARD_BACKENDS-style JSON and/or `id=url` pairs (the pairs win).
@@ -55,18 +70,27 @@ export function parseBackends(json: string | undefined, pairs: string[]): Record
 
 /**
  * `router collect`: sends every prompt to every backend (streaming, temperature 0) and appends one
- * RunRecord per (prompt, model) to `out`. Failures are recorded, not fatal.
+ * RunRecord per (prompt, model) to `out`. Failures are recorded, not fatal. With `observations`,
+ * each record also goes to Postgres right after its JSON line; the first database error stops the
+ * database writes (the JSONL goes on) and collect then throws an ObservationWriteError.
  */
 export async function collect(opts: CollectOptions): Promise<RunRecord[]> {
   const prompts = readJsonl<RoutingRow>(opts.prompts);
+  const runId = opts.runId ?? crypto.randomUUID();
   writeFileSync(opts.out, "");
   const records: RunRecord[] = [];
+  let stored = 0;
+  let dbError: Error | null = null;
+  console.error(`collect: run ${runId}${opts.observations ? " (also to Postgres)" : ""}`);
   for (const [i, row] of prompts.entries()) {
     if (typeof row.prompt !== "string") throw new Error(`${opts.prompts}: row ${i + 1} has no "prompt"`);
     const text = routingText(row);
     for (const [model, baseUrl] of Object.entries(opts.backends)) {
+      const collectedAt = new Date().toISOString();
       const run = await askOnce(baseUrl, model, text, opts);
       const record: RunRecord = {
+        run_id: runId,
+        collected_at: collectedAt,
         prompt_id: row.id ?? String(i),
         prompt: row.prompt,
         task: row.task ?? null,
@@ -78,8 +102,25 @@ export async function collect(opts: CollectOptions): Promise<RunRecord[]> {
       };
       appendFileSync(opts.out, `${JSON.stringify(record)}\n`);
       records.push(record);
+      if (opts.observations && !dbError) {
+        try {
+          await opts.observations.insert(record, text);
+          stored++;
+        } catch (err) {
+          dbError = err instanceof Error ? err : new Error(String(err));
+          console.error(
+            `collect: WARNING Postgres write failed, continuing with JSONL only: ${dbError.message}`,
+          );
+        }
+      }
     }
     console.error(`collect: ${i + 1}/${prompts.length} prompts`);
+  }
+  if (dbError) {
+    throw new ObservationWriteError(
+      `${opts.out} is complete (${records.length} records), but Postgres has only ${stored} of them for run ${runId}: ${dbError.message}`,
+      { cause: dbError },
+    );
   }
   return records;
 }
