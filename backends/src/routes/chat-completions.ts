@@ -1,32 +1,14 @@
 import { Hono } from "hono";
-import { errorBody } from "../api/errors.js";
 import { parseJsonBody } from "../api/parse-body.js";
 import { chatCompletionSchema } from "../api/schemas.js";
 import type { AppEnv } from "../app-env.js";
 import { type ResponseFormatter, respondWithGeneration } from "./generation-response.js";
+import { openAiChunks, openAiStreamEnd, openAiStreamError, usageOf } from "./openai-format.js";
 import type { RouteDeps } from "./route-deps.js";
 import { assertServedModel, generationParams } from "./sampling.js";
 
-const usageOf = (r: { promptTokens: number; completionTokens: number }) => ({
-  prompt_tokens: r.promptTokens,
-  completion_tokens: r.completionTokens,
-  total_tokens: r.promptTokens + r.completionTokens,
-});
-
 function chatFormatter(includeUsage: boolean): ResponseFormatter {
-  const chunk = (
-    meta: { id: string; created: number; model: string },
-    choices: unknown[],
-    extra: object = {},
-  ) => ({
-    id: meta.id,
-    object: "chat.completion.chunk",
-    created: meta.created,
-    model: meta.model,
-    choices,
-    ...(includeUsage ? { usage: null } : {}),
-    ...extra,
-  });
+  const chunk = openAiChunks("chat.completion.chunk", includeUsage);
   return {
     idPrefix: "chatcmpl",
     body: (result, meta) => ({
@@ -54,12 +36,15 @@ function chatFormatter(includeUsage: boolean): ResponseFormatter {
     streamText: (text, meta) => ({
       data: chunk(meta, [{ index: 0, delta: { content: text }, logprobs: null, finish_reason: null }]),
     }),
-    streamEnd: (result, meta) => [
-      { data: chunk(meta, [{ index: 0, delta: {}, logprobs: null, finish_reason: result.finishReason }]) },
-      ...(includeUsage ? [{ data: chunk(meta, [], { usage: usageOf(result) }) }] : []),
-      { data: "[DONE]" },
-    ],
-    streamError: (error) => ({ data: errorBody(error.kind, error.message, error.param) }),
+    streamEnd: (result, meta) =>
+      openAiStreamEnd(
+        chunk,
+        meta,
+        result,
+        { index: 0, delta: {}, logprobs: null, finish_reason: result.finishReason },
+        includeUsage,
+      ),
+    streamError: openAiStreamError,
   };
 }
 

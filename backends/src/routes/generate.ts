@@ -5,6 +5,7 @@ import { generateSchema } from "../api/schemas.js";
 import type { AppEnv } from "../app-env.js";
 import type { GenerationResult } from "../engine/model-runtime.js";
 import { type ResponseFormatter, respondWithGeneration } from "./generation-response.js";
+import { usageOf } from "./openai-format.js";
 import type { RouteDeps } from "./route-deps.js";
 import { generationParams } from "./sampling.js";
 
@@ -15,11 +16,7 @@ function summary(result: GenerationResult, meta: { id: string; model: string }) 
     id: meta.id,
     model: meta.model,
     finish_reason: result.finishReason,
-    usage: {
-      prompt_tokens: result.promptTokens,
-      completion_tokens: result.completionTokens,
-      total_tokens: result.promptTokens + result.completionTokens,
-    },
+    usage: usageOf(result),
     timings: {
       ttft_ms: result.ttftMs === null ? null : round1(result.ttftMs),
       generation_ms: round1(result.generationMs),
