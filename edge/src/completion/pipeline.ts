@@ -52,6 +52,21 @@ interface Finish {
   fallbackFrom: string[];
 }
 
+/** How a request ended when no model answered it (nothing generated, no attempt counted). */
+function unanswered(status: number, outcome: RequestRecord["outcome"], errorCode: string): Finish {
+  return {
+    status,
+    outcome,
+    errorCode,
+    modelId: null,
+    ttftMs: null,
+    promptTokens: null,
+    completionTokens: null,
+    attempts: 0,
+    fallbackFrom: [],
+  };
+}
+
 /** Records a finished request: metrics now, the request log off the response path. */
 export function recordRequest(
   c: C,
@@ -162,17 +177,7 @@ export async function runCompletion(c: C, req: CompletionRequest, deps: Completi
       req,
       started,
       { reason: "none", confidence: null },
-      {
-        status: 404,
-        outcome: "rejected",
-        errorCode: "model_not_found",
-        modelId: null,
-        ttftMs: null,
-        promptTokens: null,
-        completionTokens: null,
-        attempts: 0,
-        fallbackFrom: [],
-      },
+      unanswered(404, "rejected", "model_not_found"),
     );
     throw new ApiError(
       404,
@@ -204,17 +209,7 @@ export async function runCompletion(c: C, req: CompletionRequest, deps: Completi
     });
   } catch (error) {
     if (!(error instanceof ClientGone)) throw error;
-    recordRequest(c, deps, req, started, route, {
-      status: 499,
-      outcome: "aborted",
-      errorCode: "client_closed_request",
-      modelId: null,
-      ttftMs: null,
-      promptTokens: null,
-      completionTokens: null,
-      attempts: 0,
-      fallbackFrom: [],
-    });
+    recordRequest(c, deps, req, started, route, unanswered(499, "aborted", "client_closed_request"));
     return new Response(null, { status: 499 });
   }
   recordCircuitStates(
