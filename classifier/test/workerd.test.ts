@@ -1,22 +1,14 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { createServer } from "node:net";
 import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cascadeFrom } from "../../edge/src/routing/classifier/decide.js";
+import { freePort } from "../../edge/test/support/processes.js";
 import type { RoutingDecision } from "../../edge/src/routing/policy.js";
 import { readParity, readShippedMeta } from "./helpers/shipped.js";
 
 const ROOT = resolve(import.meta.dirname, "..", "..");
 /** The reference loop in test/workerd/worker.ts on an idle 2-core VM, measured with workerd. */
 const REFERENCE_IDLE_MS = 25;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
 
 /**
  * The worker's decisions in workerd itself: `wrangler dev` bundles a tiny Worker around the
