@@ -2,8 +2,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cascadeFrom } from "../../edge/src/routing/classifier/decide.js";
-import { freePort } from "../../edge/test/support/processes.js";
 import type { RoutingDecision } from "../../edge/src/routing/policy.js";
+import { freePort } from "../../edge/test/support/processes.js";
 import { readParity, readShippedMeta } from "./helpers/shipped.js";
 
 const ROOT = resolve(import.meta.dirname, "..", "..");
