@@ -201,29 +201,15 @@ export async function runScenarios(
         ).record,
       );
     }
-    push(
-      (
-        await measure(
-          direct,
-          {
-            ...base,
-            group: "non-streaming",
-            model: plan.mainModel,
-            concurrency: c,
-            prompt: "medium",
-            stream: false,
-          },
-          closed(c),
-          opts,
-        )
-      ).record,
-    );
-    if (stack.edge) {
-      const edge = gatewayTargets(stack, plan.mainModel).find((t) => t.name === "edge") as Target;
+    // Non-streaming, directly and through the edge: same load, so the difference is the edge.
+    const edge = stack.edge
+      ? (gatewayTargets(stack, plan.mainModel).find((t) => t.name === "edge") as Target)
+      : undefined;
+    for (const target of edge ? [direct, edge] : [direct]) {
       push(
         (
           await measure(
-            edge,
+            target,
             {
               ...base,
               group: "non-streaming",
