@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import os from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { loadCatalogue } from "../../backends/src/catalogue/index.js";
 import { type BenchPlan, runScenarios } from "./bench.js";
 import { machineFacts } from "./machine.js";
 import { REPORT_FILE, RESULTS_DIR } from "./paths.js";
@@ -22,13 +23,11 @@ import {
   startPortkey,
 } from "./stack.js";
 
-const ROSTER = [
-  "codegemma-7b",
-  "qwen2.5-7b-instruct",
-  "llama-3.1-8b-instruct",
-  "gemma-2-9b-it",
-  "llama-3.1-nemotron-51b-instruct",
-];
+/** The production roster in cascade order, from the model catalogue (backends/models.json). */
+const ROSTER = loadCatalogue()
+  .models.flatMap((m) => (m.kind === "production" ? [m] : []))
+  .sort((a, b) => a.tier - b.tier)
+  .map((m) => m.id);
 
 const USAGE = `usage: npm run bench [-- options]
   --quick                 a minute or two: fewer levels, models and requests
