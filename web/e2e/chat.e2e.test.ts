@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { storageKeys } from "../src/state/storage";
 import { sleep } from "./processes";
 import { missingPrerequisite, repoRoot, type Stack, startStack } from "./stack";
 
@@ -121,10 +122,9 @@ describe.skipIf(missing && !process.env.CI)("web app end to end (Chromium, real 
     await name.fill("alice");
     await page.getByRole("button", { name: "Sign in as alice" }).click();
     await page.getByLabel("Message").waitFor();
-    const credential = await page.evaluate(() => Object.values(localStorage).find((v) => v.includes(".")));
-    expect(JSON.parse(Buffer.from(String(credential).split(".")[1] ?? "", "base64url").toString()).sub).toBe(
-      "alice",
-    );
+    const stored = await page.evaluate((key) => localStorage.getItem(key), storageKeys.credential);
+    const token = JSON.parse(stored ?? "null") as string;
+    expect(JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString()).sub).toBe("alice");
     const picker = page.getByRole("combobox", { name: "Model" });
     await expect
       .poll(() => picker.locator("option").allTextContents())
