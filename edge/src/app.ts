@@ -13,6 +13,7 @@ import { aggregatorNamespace, createMetricsPublisher } from "./metrics/publisher
 import { createEdgeMetrics } from "./metrics/registry";
 import { auth, createJwtVerifier, parseApiKeys } from "./middleware/auth";
 import { cache } from "./middleware/cache";
+import { corsPolicy } from "./middleware/cors";
 import { rateLimit } from "./middleware/rate-limit";
 import { requestId } from "./middleware/request-id";
 import { tracing } from "./middleware/tracing";
@@ -23,7 +24,7 @@ import { healthRoute, metricsRoute, modelsRoute } from "./routes/service";
 import { AUTO_MODEL, createRoutingPolicy } from "./routing";
 
 /**
- * The edge gateway as a Hono app: request id -> body limit -> auth -> rate limit -> cache ->
+ * The edge gateway as a Hono app: request id -> CORS -> body limit -> auth -> rate limit -> cache ->
  * validation -> route -> proxy -> log. Per-isolate state (breakers, metrics, round-robin
  * counter) lives in this app instance.
  *
@@ -78,6 +79,8 @@ export function createApp(config: EdgeConfig, deps: EdgeDependencies) {
   app.onError(renderError);
   app.notFound(() => new ApiError(404, "not_found", "No such route").getResponse());
   app.use("*", requestId());
+  // Before auth: a browser preflight carries no credentials and must not get a 401.
+  app.use("*", corsPolicy({ origins: config.corsOrigins }));
   app.use(
     "*",
     tracing({

@@ -1,26 +1,48 @@
 import type { ExecutionContext } from "hono";
 import { createApp } from "./app";
-import { type EdgeEnv, loadEdgeConfig } from "./config";
+import { EdgeConfigError, type EdgeEnv, loadEdgeConfig } from "./config";
 import { createEdgeDependencies } from "./config/dependencies";
+import { ApiError } from "./http/errors";
 
 /** The Durable Object that adds up metrics across isolates (binding in wrangler.toml). */
 export { MetricsAggregator } from "./metrics/aggregator-object";
 
 type App = ReturnType<typeof createApp>;
-let cached: { env: EdgeEnv; app: App } | undefined;
+type Built = { ok: true; app: App } | { ok: false; error: ApiError };
+let cached: { env: EdgeEnv; built: Built } | undefined;
 
-/** One app per isolate (built on the first request, when the bindings are known). */
-function appFor(env: EdgeEnv): App {
-  if (cached?.env !== env) {
+/**
+ * One app per isolate (built on the first request, when the bindings are known). A bad
+ * configuration is reported once, in the log, and every request (health included) answers a
+ * JSON 503 naming the variable: never a 500 with a stack trace.
+ */
+function build(env: EdgeEnv): Built {
+  try {
     const config = loadEdgeConfig(env);
-    cached = { env, app: createApp(config, createEdgeDependencies(config)) };
+    return { ok: true, app: createApp(config, createEdgeDependencies(config)) };
+  } catch (error) {
+    const variables = error instanceof EdgeConfigError ? error.variables : [];
+    const message = error instanceof Error ? error.message : String(error);
+    console.error(JSON.stringify({ msg: "edge configuration invalid", variables, error: message }));
+    return {
+      ok: false,
+      error: new ApiError(
+        503,
+        "invalid_configuration",
+        variables.length > 0
+          ? `The gateway is misconfigured: ${message}`
+          : "The gateway failed to start; see its log",
+        { param: variables[0] ?? null, headers: { "retry-after": "60" } },
+      ),
+    };
   }
-  return cached.app;
 }
 
 /** The Worker entry. */
 export default {
   fetch(request: Request, env: EdgeEnv, ctx: ExecutionContext): Response | Promise<Response> {
-    return appFor(env).fetch(request, env, ctx);
+    if (cached?.env !== env) cached = { env, built: build(env) };
+    const { built } = cached;
+    return built.ok ? built.app.fetch(request, env, ctx) : built.error.getResponse();
   },
 };

@@ -28,6 +28,11 @@ export interface EdgeEnv {
   SWITCHYARD_RATE_LIMIT_REFILL_PER_SECOND?: string;
   SWITCHYARD_CACHE_TTL_SECONDS?: string;
   SWITCHYARD_MAX_BODY_BYTES?: string;
+  /**
+   * Browser origins allowed to call the API (CORS): comma-separated `scheme://host[:port]`, or `*`.
+   * Unset: no CORS headers (the web chat is served from the same origin and needs none).
+   */
+  SWITCHYARD_CORS_ORIGINS?: string;
   SWITCHYARD_TTFT_BUDGET_MS?: string;
   SWITCHYARD_IDLE_TIMEOUT_MS?: string;
   SWITCHYARD_RETRIES?: string;

@@ -48,6 +48,8 @@ export interface EdgeConfig {
   rateLimit: { capacity: number; refillPerSecond: number };
   cache: { ttlSeconds: number };
   maxBodyBytes: number;
+  /** Browser origins allowed to call the API ("*": any; empty: no CORS headers). */
+  corsOrigins: string[] | "*";
   proxy: ProxyConfig;
   routingPolicy: string;
   /** Overrides the learned router's threshold (undefined: the model metadata's value). */
@@ -56,9 +58,15 @@ export interface EdgeConfig {
   database: { url: string; wsProxy: string | undefined } | undefined;
 }
 
-/** Thrown when the environment is invalid; the message lists every problem. */
+/** Thrown when the environment is invalid; the message lists every problem, `variables` names them. */
 export class EdgeConfigError extends Error {
   override name = "EdgeConfigError";
+  constructor(
+    message: string,
+    readonly variables: string[],
+  ) {
+    super(message);
+  }
 }
 
 /**
@@ -71,7 +79,9 @@ export class EdgeConfigError extends Error {
 export function loadEdgeConfig(env: EdgeEnv, catalogue: CatalogueModel[] = catalogueModels()): EdgeConfig {
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success)
-    throw new EdgeConfigError(`Invalid edge configuration:\n${z.prettifyError(parsed.error)}`);
+    throw new EdgeConfigError(`Invalid edge configuration:\n${z.prettifyError(parsed.error)}`, [
+      ...new Set(parsed.error.issues.map((i) => String(i.path[0] ?? "environment"))),
+    ]);
   const e = parsed.data;
 
   const known = new Set(catalogue.map((m) => m.id));
@@ -79,18 +89,25 @@ export function loadEdgeConfig(env: EdgeEnv, catalogue: CatalogueModel[] = catal
   if (unknown.length > 0) {
     throw new EdgeConfigError(
       `SWITCHYARD_BACKENDS names models that are not in the catalogue: ${unknown.join(", ")}`,
+      ["SWITCHYARD_BACKENDS"],
     );
   }
   const roster = catalogue.flatMap((m) => {
     const baseUrl = e.SWITCHYARD_BACKENDS[m.id];
     return baseUrl ? [{ ...m, baseUrl: baseUrl.replace(/\/+$/, "") }] : [];
   });
-  if (roster.length === 0) throw new EdgeConfigError("SWITCHYARD_BACKENDS names no model");
+  if (roster.length === 0)
+    throw new EdgeConfigError("SWITCHYARD_BACKENDS names no model", ["SWITCHYARD_BACKENDS"]);
   if (e.SWITCHYARD_DEV_TOKENS && !e.SWITCHYARD_JWT_SECRET) {
-    throw new EdgeConfigError("SWITCHYARD_DEV_TOKENS needs SWITCHYARD_JWT_SECRET (the tokens are HS256)");
+    throw new EdgeConfigError("SWITCHYARD_DEV_TOKENS needs SWITCHYARD_JWT_SECRET (the tokens are HS256)", [
+      "SWITCHYARD_DEV_TOKENS",
+    ]);
   }
   if ((e.UPSTASH_REDIS_REST_URL === undefined) !== (e.UPSTASH_REDIS_REST_TOKEN === undefined)) {
-    throw new EdgeConfigError("UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN must be set together");
+    throw new EdgeConfigError("UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN must be set together", [
+      "UPSTASH_REDIS_REST_URL",
+      "UPSTASH_REDIS_REST_TOKEN",
+    ]);
   }
 
   return {
@@ -114,6 +131,7 @@ export function loadEdgeConfig(env: EdgeEnv, catalogue: CatalogueModel[] = catal
     },
     cache: { ttlSeconds: e.SWITCHYARD_CACHE_TTL_SECONDS },
     maxBodyBytes: e.SWITCHYARD_MAX_BODY_BYTES,
+    corsOrigins: e.SWITCHYARD_CORS_ORIGINS,
     proxy: {
       ttftBudgetMs: e.SWITCHYARD_TTFT_BUDGET_MS,
       idleTimeoutMs: e.SWITCHYARD_IDLE_TIMEOUT_MS,

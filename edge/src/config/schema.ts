@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { catalogueModels } from "./catalogue";
 
 const intFrom = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
 const flag = z
@@ -10,14 +11,15 @@ const optionalText = z
   .optional()
   .transform((v) => (v?.trim() ? v.trim() : undefined));
 
-/** Local stack defaults (`npm start`): one backend per production model on 8081-8085. */
-export const DEFAULT_BACKENDS: Record<string, string> = {
-  "codegemma-7b": "http://127.0.0.1:8081",
-  "qwen2.5-7b-instruct": "http://127.0.0.1:8082",
-  "llama-3.1-8b-instruct": "http://127.0.0.1:8083",
-  "gemma-2-9b-it": "http://127.0.0.1:8084",
-  "llama-3.1-nemotron-51b-instruct": "http://127.0.0.1:8085",
-};
+/**
+ * Local stack defaults (`npm start`): one backend per production catalogue model, in tier order
+ * on 8081, 8082, ... (the ids come from the catalogue, never from here).
+ */
+export const DEFAULT_BACKENDS: Record<string, string> = Object.fromEntries(
+  catalogueModels()
+    .filter((m) => m.kind === "production")
+    .map((m, i) => [m.id, `http://127.0.0.1:${8081 + i}`]),
+);
 
 const BackendsSchema = z
   .string()
@@ -32,6 +34,29 @@ const BackendsSchema = z
     }
   })
   .pipe(z.record(z.string().min(1), z.url({ protocol: /^https?$/ })));
+
+/** `*`, or a comma-separated list of origins (scheme://host[:port], no path); empty: CORS off. */
+const CorsOriginsSchema = z
+  .string()
+  .optional()
+  .transform((text, ctx): string[] | "*" => {
+    const items = (text ?? "")
+      .split(",")
+      .map((o) => o.trim())
+      .filter(Boolean);
+    if (items.includes("*")) return "*";
+    for (const origin of items) {
+      let parsed: URL | undefined;
+      try {
+        parsed = new URL(origin);
+      } catch {}
+      if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin.replace(/\/$/, "")) {
+        ctx.addIssue({ code: "custom", message: `not an origin (scheme://host[:port]): ${origin}` });
+        return z.NEVER;
+      }
+    }
+    return items.map((o) => o.replace(/\/$/, ""));
+  });
 
 /** Validates the raw environment; every knob has a default so an empty env is a working dev setup. */
 export const EnvSchema = z.object({
@@ -64,4 +89,5 @@ export const EnvSchema = z.object({
   UPSTASH_REDIS_REST_TOKEN: optionalText,
   DATABASE_URL: optionalText,
   SWITCHYARD_NEON_WSPROXY: optionalText,
+  SWITCHYARD_CORS_ORIGINS: CorsOriginsSchema,
 });

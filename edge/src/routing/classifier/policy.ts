@@ -1,17 +1,17 @@
+import { catalogueModels } from "../../config/catalogue.js";
 import { estimateTokens, extractFeatures, FEATURE_DIM, FEATURE_SPEC_VERSION } from "../features/index.js";
 import type { RoutingDecision, RoutingInput, RoutingPolicy } from "../policy.js";
 import { calibrate, cascadeFrom, chooseModelIndex, requestCosts } from "./decide.js";
 import type { RouterMeta } from "./meta.js";
 import type { RouterSession } from "./session.js";
 
-/** Size/quality order of the production roster, small to large (used when no model metadata loaded). */
-export const DEFAULT_CASCADE = [
-  "codegemma-7b",
-  "qwen2.5-7b-instruct",
-  "llama-3.1-8b-instruct",
-  "gemma-2-9b-it",
-  "llama-3.1-nemotron-51b-instruct",
-];
+/**
+ * Size/quality order of the catalogue's production models, small to large (used when neither
+ * `available` nor model metadata say otherwise). Ids come from the catalogue, never from here.
+ */
+export const DEFAULT_CASCADE: readonly string[] = catalogueModels()
+  .filter((m) => m.kind === "production")
+  .map((m) => m.id);
 
 export interface LoadedRouter {
   session: RouterSession;
@@ -81,7 +81,7 @@ export function createClassifierPolicy(opts: ClassifierPolicyOptions = {}): Rout
     const meta = ready?.meta ?? null;
     const avail = deployed(meta);
     const order = cascadeOrder(meta).filter((m) => avail.includes(m));
-    const modelId = opts.defaultModel ?? order[order.length - 1] ?? avail[0] ?? DEFAULT_CASCADE[4]!;
+    const modelId = opts.defaultModel ?? order[order.length - 1] ?? avail[0] ?? DEFAULT_CASCADE.at(-1) ?? "";
     return {
       modelId,
       reason: `default:${reason}`,
