@@ -54,4 +54,35 @@ describe("loadEdgeConfig", () => {
     expect(() => loadEdgeConfig({ SWITCHYARD_RETRIES: "-1" })).toThrow(/SWITCHYARD_RETRIES/);
     expect(() => loadEdgeConfig({ UPSTASH_REDIS_REST_URL: "http://x" })).toThrow(/together/);
   });
+
+  it("names each offending variable with its reason, all problems in one error", () => {
+    let caught: unknown;
+    try {
+      loadEdgeConfig({
+        SWITCHYARD_BACKENDS: '{"gpt-9":"http://x"}',
+        SWITCHYARD_DEV_TOKENS: "true",
+        UPSTASH_REDIS_REST_URL: "http://x",
+      });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(EdgeConfigError);
+    expect((caught as EdgeConfigError).issues.map((i) => i.variable)).toEqual([
+      "SWITCHYARD_BACKENDS",
+      "SWITCHYARD_DEV_TOKENS",
+      "UPSTASH_REDIS_REST_TOKEN",
+    ]);
+    const schemaError = (() => {
+      try {
+        loadEdgeConfig({ SWITCHYARD_RETRIES: "-1", SWITCHYARD_CACHE_TTL_SECONDS: "soon" });
+      } catch (error) {
+        return error as EdgeConfigError;
+      }
+    })();
+    expect(schemaError?.issues.map((i) => i.variable).sort()).toEqual([
+      "SWITCHYARD_CACHE_TTL_SECONDS",
+      "SWITCHYARD_RETRIES",
+    ]);
+    expect(schemaError?.message).toMatch(/^Invalid edge configuration: .*SWITCHYARD_RETRIES: [^;]+/);
+  });
 });

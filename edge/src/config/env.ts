@@ -1,7 +1,9 @@
 /**
  * The Worker's environment bindings (wrangler `[vars]`, secrets, `.dev.vars`). All optional:
  * `loadEdgeConfig` applies the defaults and validates. The names are shared with the rest of
- * Switchyard (see the README).
+ * Switchyard (see the README). A bad value is an EdgeConfigError naming the variable: `npm start`
+ * refuses to start with it, and a deployed worker answers every request (/health included) with
+ * a JSON 503 `invalid_configuration` whose `param` is the variable.
  */
 export interface EdgeEnv {
   /** JSON map model id -> backend base URL, e.g. {"qwen2.5-7b-instruct":"http://127.0.0.1:8082"}. */

@@ -1,9 +1,10 @@
-import { z } from "zod";
 import { type CatalogueModel, catalogueModels } from "./catalogue";
 import type { EdgeEnv } from "./env";
+import { configProblems, EdgeConfigError, issuesFromZod } from "./errors";
 import { EnvSchema } from "./schema";
 
 export type { EdgeEnv } from "./env";
+export { type ConfigIssue, configProblems, EdgeConfigError } from "./errors";
 
 /** A catalogue model that has a backend in this deployment. */
 export interface RosterModel extends CatalogueModel {
@@ -58,17 +59,6 @@ export interface EdgeConfig {
   database: { url: string; wsProxy: string | undefined } | undefined;
 }
 
-/** Thrown when the environment is invalid; the message lists every problem, `variables` names them. */
-export class EdgeConfigError extends Error {
-  override name = "EdgeConfigError";
-  constructor(
-    message: string,
-    readonly variables: string[],
-  ) {
-    super(message);
-  }
-}
-
 /**
  * Builds the edge configuration from the Worker environment, with defaults for local development.
  *
@@ -78,37 +68,27 @@ export class EdgeConfigError extends Error {
  */
 export function loadEdgeConfig(env: EdgeEnv, catalogue: CatalogueModel[] = catalogueModels()): EdgeConfig {
   const parsed = EnvSchema.safeParse(env);
-  if (!parsed.success)
-    throw new EdgeConfigError(`Invalid edge configuration:\n${z.prettifyError(parsed.error)}`, [
-      ...new Set(parsed.error.issues.map((i) => String(i.path[0] ?? "environment"))),
-    ]);
+  if (!parsed.success) throw new EdgeConfigError(issuesFromZod(parsed.error));
   const e = parsed.data;
+  const problems = configProblems();
 
   const known = new Set(catalogue.map((m) => m.id));
   const unknown = Object.keys(e.SWITCHYARD_BACKENDS).filter((id) => !known.has(id));
-  if (unknown.length > 0) {
-    throw new EdgeConfigError(
-      `SWITCHYARD_BACKENDS names models that are not in the catalogue: ${unknown.join(", ")}`,
-      ["SWITCHYARD_BACKENDS"],
-    );
-  }
+  if (unknown.length > 0)
+    problems.add("SWITCHYARD_BACKENDS", `names models that are not in the catalogue: ${unknown.join(", ")}`);
   const roster = catalogue.flatMap((m) => {
     const baseUrl = e.SWITCHYARD_BACKENDS[m.id];
     return baseUrl ? [{ ...m, baseUrl: baseUrl.replace(/\/+$/, "") }] : [];
   });
-  if (roster.length === 0)
-    throw new EdgeConfigError("SWITCHYARD_BACKENDS names no model", ["SWITCHYARD_BACKENDS"]);
-  if (e.SWITCHYARD_DEV_TOKENS && !e.SWITCHYARD_JWT_SECRET) {
-    throw new EdgeConfigError("SWITCHYARD_DEV_TOKENS needs SWITCHYARD_JWT_SECRET (the tokens are HS256)", [
-      "SWITCHYARD_DEV_TOKENS",
-    ]);
-  }
+  if (roster.length === 0 && unknown.length === 0) problems.add("SWITCHYARD_BACKENDS", "names no model");
+  if (e.SWITCHYARD_DEV_TOKENS && !e.SWITCHYARD_JWT_SECRET)
+    problems.add("SWITCHYARD_DEV_TOKENS", "needs SWITCHYARD_JWT_SECRET (the tokens are HS256)");
   if ((e.UPSTASH_REDIS_REST_URL === undefined) !== (e.UPSTASH_REDIS_REST_TOKEN === undefined)) {
-    throw new EdgeConfigError("UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN must be set together", [
-      "UPSTASH_REDIS_REST_URL",
-      "UPSTASH_REDIS_REST_TOKEN",
-    ]);
+    const missing =
+      e.UPSTASH_REDIS_REST_URL === undefined ? "UPSTASH_REDIS_REST_URL" : "UPSTASH_REDIS_REST_TOKEN";
+    problems.add(missing, "UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN must be set together");
   }
+  problems.throwIfAny();
 
   return {
     roster,
