@@ -107,6 +107,11 @@ const commonFields = {
   roles: z.array(RoleSchema).min(1),
   contextLength: z.number().int().positive(),
   promptFormat: PromptFormatSchema,
+  /**
+   * Its model server continues a trailing assistant message as a prefix (backends/ do): the edge
+   * may then rescue a stream that broke mid-answer on another model by continuing it here.
+   */
+  continuation: z.boolean().default(false),
   license: LicenseSchema,
   homepage: z.url(),
 };

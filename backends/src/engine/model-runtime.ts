@@ -1,4 +1,4 @@
-import { LlamaCompletion, type LlamaContextSequence } from "node-llama-cpp";
+import { LlamaCompletion, type LlamaContextSequence, type Token } from "node-llama-cpp";
 import { ApiError, type ErrorKind } from "../api/errors.js";
 import type { BackendOptions } from "../config.js";
 import { type LoadedModel, loadModel } from "../model/load-model.js";
@@ -201,6 +201,7 @@ export class ModelRuntime {
     let completionTokens = 0;
     let firstTokenAt: number | undefined;
     const penalties = params.presencePenalty || params.frequencyPenalty;
+    const continued = this.#continuedText(prompt);
     try {
       const { response, metadata } = await completion.generateCompletionWithMeta(prompt.tokens, {
         signal: hooks.request.signal,
@@ -222,13 +223,14 @@ export class ModelRuntime {
         onToken: (tokens) => {
           firstTokenAt ??= performance.now();
           completionTokens += tokens.length;
+          continued?.onToken(tokens);
         },
-        ...(hooks.onText ? { onTextChunk: hooks.onText } : {}),
+        ...(hooks.onText ? { onTextChunk: continued ? continued.onText(hooks.onText) : hooks.onText } : {}),
       });
       const end = performance.now();
       const generationMs = end - generationStart;
       return {
-        text: response,
+        text: continued ? continued.text() : response,
         finishReason: metadata.stopReason === "maxTokens" ? "length" : "stop",
         promptTokens: prompt.promptTokens,
         completionTokens,
@@ -246,6 +248,35 @@ export class ModelRuntime {
     } finally {
       completion.dispose({ disposeSequence: false });
     }
+  }
+
+  /**
+   * For a prompt that ends in an assistant prefill: node-llama-cpp detokenizes the generated
+   * tokens without the prompt before them, which drops the leading space of the first one
+   * (" to" becomes "to", so "She loved" + "to play"). Detokenized after the prompt's last
+   * tokens, the continuation joins the prefix exactly. Null for any other prompt.
+   */
+  #continuedText(prompt: PreparedPrompt) {
+    const model = this.#loaded?.model;
+    if (prompt.prefillTokens === 0 || !model) return null;
+    const context = prompt.tokens.slice(-8);
+    const generated: Token[] = [];
+    let batch: Token[] = [];
+    return {
+      onToken(tokens: Token[]) {
+        batch = tokens;
+        generated.push(...tokens);
+      },
+      onText(forward: (text: string) => void) {
+        let first = true;
+        return (text: string) => {
+          if (first && batch.length > 0) text = model.detokenize(batch, false, context);
+          first = false;
+          forward(text);
+        };
+      },
+      text: () => model.detokenize(generated, false, context),
+    };
   }
 
   /**

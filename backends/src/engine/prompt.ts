@@ -18,6 +18,11 @@ export interface PreparedPrompt {
   stopTriggers: (string | LlamaText)[];
   /** The text the prompt was built from, for hashing in logs. */
   sourceText: string;
+  /**
+   * Prompt tokens that are a trailing assistant message the model continues (0 when the prompt
+   * ends in a user or system turn). The edge uses it to rescue a broken stream on another backend.
+   */
+  prefillTokens: number;
 }
 
 const FLATTENED_ROLE = {
@@ -31,6 +36,8 @@ const FLATTENED_ROLE = {
  * Turns request input into tokens. Models with a chat template use node-llama-cpp's chat wrapper
  * (Jinja template or a built-in wrapper); raw models (stories260K) get messages flattened into plain text:
  * a lone user message as-is, otherwise "Role: text" lines ending in "Assistant:".
+ * A trailing assistant message is a prefill: its turn is left open and the model continues it
+ * (the text right after the prefix), as it would have continued its own partial answer.
  *
  * @example const prompts = new PromptBuilder(model, "raw"); prompts.fromChat([{ role: "user", content: "Once upon a time" }]);
  */
@@ -52,34 +59,65 @@ export class PromptBuilder {
 
   fromText(text: string): PreparedPrompt {
     // Special-token syntax in user text stays plain text: prompts cannot inject control tokens.
-    const tokens = this.#model.tokenize(text, false, this.#bosTokens ? "trimLeadingSpace" : undefined);
-    return { tokens, promptTokens: tokens.length + this.#bosTokens, stopTriggers: [], sourceText: text };
+    const tokens = this.#tokenize(text);
+    return {
+      tokens,
+      promptTokens: tokens.length + this.#bosTokens,
+      stopTriggers: [],
+      sourceText: text,
+      prefillTokens: 0,
+    };
+  }
+
+  #tokenize(text: string): Token[] {
+    return this.#model.tokenize(text, false, this.#bosTokens ? "trimLeadingSpace" : undefined);
   }
 
   fromChat(messages: ChatMessage[]): PreparedPrompt {
     const sourceText = messages.map((m) => `${m.role}\n${messageText(m)}`).join("\n");
+    const last = messages.at(-1);
+    const prefill = last?.role === "assistant" && messages.length > 1 ? messageText(last) : null;
+    const turns = prefill === null ? messages : messages.slice(0, -1);
     if (!this.#chatWrapper) {
-      const only = messages.length === 1 && messages[0]?.role === "user" ? messages[0] : undefined;
-      if (only) return { ...this.fromText(messageText(only)), sourceText };
-      const text = `${messages.map((m) => `${FLATTENED_ROLE[m.role]}: ${messageText(m)}`).join("\n")}\nAssistant:`;
-      return { ...this.fromText(text), stopTriggers: ["\nUser:", "\nSystem:"], sourceText };
+      // Raw models: the continuation of a prompt is the text right after it.
+      const only = turns.length === 1 && turns[0]?.role === "user" ? turns[0] : undefined;
+      const head = only
+        ? messageText(only)
+        : `${turns.map((m) => `${FLATTENED_ROLE[m.role]}: ${messageText(m)}`).join("\n")}\nAssistant:`;
+      const prompt = this.fromText(head + (prefill ?? ""));
+      return {
+        ...prompt,
+        sourceText,
+        stopTriggers: only ? [] : ["\nUser:", "\nSystem:"],
+        prefillTokens: prefill ? Math.max(0, prompt.tokens.length - this.#tokenize(head).length) : 0,
+      };
     }
-    const history: ChatHistoryItem[] = messages.map((m): ChatHistoryItem => {
+    const history: ChatHistoryItem[] = turns.map((m): ChatHistoryItem => {
       const text = messageText(m);
       if (m.role === "assistant") return { type: "model", response: [text] };
       if (m.role === "user") return { type: "user", text };
       return { type: "system", text };
     });
-    history.push({ type: "model", response: [] });
-    const state = this.#chatWrapper.generateContextState({ chatHistory: history });
+    // The last model item is the turn being generated: with a prefill it stays open after it.
+    const open = this.#chatTokens([...history, { type: "model", response: [] }]);
+    const full = prefill ? this.#chatTokens([...history, { type: "model", response: [prefill] }]) : open;
+    return {
+      tokens: full.tokens,
+      promptTokens: full.tokens.length + this.#bosTokens,
+      stopTriggers: full.stopTriggers,
+      sourceText,
+      prefillTokens: Math.max(0, full.tokens.length - open.tokens.length),
+    };
+  }
+
+  #chatTokens(chatHistory: ChatHistoryItem[]): {
+    tokens: Token[];
+    stopTriggers: PreparedPrompt["stopTriggers"];
+  } {
+    const state = (this.#chatWrapper as ChatWrapper).generateContextState({ chatHistory });
     let tokens = state.contextText.tokenize(this.#model.tokenizer);
     // LlamaCompletion prepends BOS on its own; drop the template's so it is not doubled.
     if (this.#bosTokens && tokens[0] === this.#model.tokens.bos) tokens = tokens.slice(1);
-    return {
-      tokens,
-      promptTokens: tokens.length + this.#bosTokens,
-      stopTriggers: state.stopGenerationTriggers,
-      sourceText,
-    };
+    return { tokens, stopTriggers: state.stopGenerationTriggers };
   }
 }

@@ -7,6 +7,9 @@ import { openAiChunks, openAiStreamEnd, openAiStreamError, usageOf } from "./ope
 import type { RouteDeps } from "./route-deps.js";
 import { assertServedModel, generationParams } from "./sampling.js";
 
+/** Response header: prompt tokens that were a trailing assistant message the model continued. */
+export const PREFILL_TOKENS_HEADER = "x-switchyard-prefill-tokens";
+
 function chatFormatter(includeUsage: boolean): ResponseFormatter {
   const chunk = openAiChunks("chat.completion.chunk", includeUsage);
   return {
@@ -59,6 +62,8 @@ export function chatCompletionsRoute(deps: RouteDeps) {
     const body = await parseJsonBody(c, schema);
     assertServedModel(deps.runtime, body.model);
     const prompt = deps.runtime.prepareChat(body.messages);
+    // A continued assistant prefix: the edge counts these tokens as the answer's, not the prompt's.
+    if (prompt.prefillTokens > 0) c.header(PREFILL_TOKENS_HEADER, String(prompt.prefillTokens));
     const requested = body.max_completion_tokens ?? body.max_tokens;
     const maxTokens = deps.runtime.resolveMaxTokens(
       prompt,

@@ -13,6 +13,7 @@ const CatalogueEntrySchema = z.looseObject({
   contextLength: z.number().int().positive(),
   tier: z.number().int().positive().optional(),
   costWeight: z.number().positive().optional(),
+  continuation: z.boolean().optional(),
 });
 const CatalogueSchema = z.looseObject({ models: z.array(CatalogueEntrySchema).min(1) });
 
@@ -24,6 +25,8 @@ export interface CatalogueModel {
   /** Cascade order, small to large; null for dev entries (they are never a fallback). */
   tier: number | null;
   costWeight: number | null;
+  /** Its backend continues a trailing assistant message: a broken stream may be rescued here. */
+  continuation: boolean;
 }
 
 /**
@@ -40,6 +43,7 @@ export function catalogueModels(data: unknown = catalogueJson): CatalogueModel[]
     contextLength: m.contextLength,
     tier: m.kind === "production" ? (m.tier ?? null) : null,
     costWeight: m.costWeight ?? null,
+    continuation: m.continuation ?? false,
   }));
   const rank = (m: CatalogueModel) => m.tier ?? Number.MAX_SAFE_INTEGER;
   return models.sort((a, b) => rank(a) - rank(b));
