@@ -10,7 +10,8 @@ ROOT="$HERE/../.."
 SERVER="$ROOT/node_modules/@portkey-ai/gateway/build/start-server.js"
 case "${1:-}" in
   install)
-    cd "$ROOT" && flock /tmp/switchyard-npm.lock npm install -w bench @portkey-ai/gateway@1.15.2
+    # An optional dependency of bench: `npm ci` installs it; this re-installs it if it was skipped.
+    cd "$ROOT" && flock /tmp/switchyard-npm.lock npm install --no-save -w bench @portkey-ai/gateway@1.15.2
     ;;
   installed)
     [ -f "$SERVER" ]

@@ -9,6 +9,7 @@ import { REPORT_FILE, RESULTS_DIR } from "./paths.js";
 import { writeReport } from "./report.js";
 import type { Target } from "./request.js";
 import { type BenchResults, runRouterEval } from "./results.js";
+import { type OverheadPlan, type OverheadResults, runGatewayOverhead } from "./scenarios/gateway-overhead.js";
 import { type Service, stopAll } from "./services.js";
 import {
   edgeWranglerConfig,
@@ -34,6 +35,9 @@ const USAGE = `usage: npm run bench [-- options]
   --concurrency 1,8,32    override the concurrency levels
   --no-peers              skip Portkey and LiteLLM
   --no-edge               skip the edge (and the floor)
+  --only gateway-overhead run only the gateway-overhead scenario (fake upstream; no model backends)
+  --no-overhead           skip the gateway-overhead scenario
+  --wrangler-dev          add the floor and the edge under \`wrangler dev\` as extra overhead rows
   --report-only [FILE]    regenerate bench/report.md from a results file (default: the newest)
   --router-dir DIR --router-data FILE   arguments for the router's evaluate command`;
 
@@ -43,6 +47,27 @@ function newestResults(): string | null {
     .filter((f) => f.endsWith(".json"))
     .sort();
   return files.length ? join(RESULTS_DIR, files[files.length - 1] as string) : null;
+}
+
+function overheadPlanFor(
+  quick: boolean,
+  concurrencyArg: string | undefined,
+  values: { "wrangler-dev"?: boolean; "no-peers"?: boolean },
+): OverheadPlan {
+  return {
+    model: ROSTER[0] as string,
+    concurrencies: concurrencyArg
+      ? concurrencyArg
+          .split(",")
+          .map(Number)
+          .filter((n) => n > 0)
+      : [1, 8, 32],
+    rounds: quick ? 1 : 3,
+    requestsAt: (c) => (quick ? Math.max(20, 2 * c) : Math.max(40, 8 * c)),
+    upstream: { firstTokenMs: 20, chunks: 20, gapMs: 5 },
+    wranglerDev: values["wrangler-dev"] ?? false,
+    peers: !values["no-peers"],
+  };
 }
 
 function planFor(quick: boolean, concurrencyArg: string | undefined): BenchPlan {
@@ -72,6 +97,19 @@ function planFor(quick: boolean, concurrencyArg: string | undefined): BenchPlan 
   };
 }
 
+function writeResults(
+  results: BenchResults,
+  started: Date,
+  suffix: string,
+  log: (line: string) => void,
+): void {
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const file = join(RESULTS_DIR, `${started.toISOString().slice(0, 19).replace(/:/g, "-")}Z${suffix}.json`);
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  writeReport(results, file);
+  log(`wrote ${file} and ${REPORT_FILE}`);
+}
+
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
     options: {
@@ -79,6 +117,9 @@ async function main(): Promise<void> {
       concurrency: { type: "string" },
       "no-peers": { type: "boolean", default: false },
       "no-edge": { type: "boolean", default: false },
+      only: { type: "string" },
+      "no-overhead": { type: "boolean", default: false },
+      "wrangler-dev": { type: "boolean", default: false },
       "report-only": { type: "boolean", default: false },
       "router-dir": { type: "string" },
       "router-data": { type: "string" },
@@ -102,6 +143,39 @@ async function main(): Promise<void> {
   const log = (line: string) => console.log(line);
   const started = new Date();
   const machine = machineFacts();
+  if (values.only && values.only !== "gateway-overhead")
+    throw new Error(`--only: unknown scenario ${values.only}`);
+  // First, while nothing else of the bench runs: the gateways alone on a zero-CPU upstream.
+  let overhead: OverheadResults | undefined;
+  if (!values["no-overhead"] && !values["no-edge"]) {
+    log("gateway-overhead: zero-CPU upstream; floor, edge (workerd), peers");
+    overhead = await runGatewayOverhead(
+      overheadPlanFor(values.quick ?? false, values.only ? values.concurrency : undefined, values),
+      log,
+    );
+  }
+  if (values.only) {
+    const finished = new Date();
+    machine.loadAvgEnd = os.loadavg()[0] ?? 0;
+    writeResults(
+      {
+        schema: 1,
+        mode: values.quick ? "quick" : "full",
+        startedAt: started.toISOString(),
+        finishedAt: finished.toISOString(),
+        machine,
+        config: { only: values.only },
+        notes: [`only the ${values.only} scenario ran`],
+        runs: [],
+        ...(overhead ? { overhead } : {}),
+        router: { available: false, reason: "not run (--only)" },
+      },
+      started,
+      `-${values.only}${values.quick ? "-quick" : ""}`,
+      log,
+    );
+    return;
+  }
   const notes: string[] = [];
   const stack: Stack = { backends: new Map(), apiKey: newApiKey(), litellmKey: newApiKey(), notes };
   const onSignal = () => {
@@ -201,16 +275,10 @@ async function main(): Promise<void> {
       },
       notes,
       runs,
+      ...(overhead ? { overhead } : {}),
       router,
     };
-    mkdirSync(RESULTS_DIR, { recursive: true });
-    const file = join(
-      RESULTS_DIR,
-      `${started.toISOString().slice(0, 19).replace(/:/g, "-")}Z${plan.quick ? "-quick" : ""}.json`,
-    );
-    writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
-    writeReport(results, file);
-    log(`wrote ${file} and ${REPORT_FILE}`);
+    writeResults(results, started, plan.quick ? "-quick" : "", log);
   } finally {
     await rateLimited?.stop();
     await stopAll();

@@ -3,6 +3,7 @@ import { basename, join, relative } from "node:path";
 import type { RunRecord } from "./bench.js";
 import { BENCH_DIR, REPORT_FILE, RESULTS_DIR } from "./paths.js";
 import type { BenchResults } from "./results.js";
+import { gatewayOverheadSection, overheadTargets } from "./scenarios/gateway-overhead.js";
 import { lineChart, type Series } from "./svg.js";
 
 const f = (v: number | null | undefined, digits = 1) =>
@@ -88,6 +89,9 @@ export function writeReport(results: BenchResults, resultsFile: string): void {
   const backendRuns = runs.filter((r) => r.group === "backend");
   out.push("## Targets", "");
   const checks: string[][] = [];
+  if (results.overhead)
+    for (const t of overheadTargets(results.overhead))
+      checks.push([t.target, t.measured, t.met === null ? "–" : t.met ? "✅" : "❌"]);
   for (const c of cs) {
     const edge = added(gw, "edge", c, "ttftMs");
     const floor = added(gw, "floor", c, "ttftMs");
@@ -142,6 +146,8 @@ export function writeReport(results: BenchResults, resultsFile: string): void {
     ]);
   }
   out.push(checks.length ? table(["target", "measured", "verdict"], checks) : "No runs to check.", "");
+
+  if (results.overhead) out.push(...gatewayOverheadSection(results.overhead));
 
   // ---- per model
   out.push("## Backends directly: per model and concurrency", "");
@@ -306,7 +312,7 @@ export function writeReport(results: BenchResults, resultsFile: string): void {
   if (!gw.length) out.push("No gateway runs.", "");
   else {
     out.push(
-      `All targets proxy to the same backend (${mainModel}), with the same load, unique prompts (no cache anywhere; the edge also gets \`Cache-Control: no-cache\`), streaming, interleaved per concurrency level${Number(results.config.rounds) > 1 ? ` over ${results.config.rounds} rounds with rotating order` : ""}. "Added" is the target's p50 minus the direct backend's p50 at the same concurrency. **floor** is a trivial pass-through worker under the same \`wrangler dev\` (bench/floor-worker), so *edge − floor* is the gateway's own cost.`,
+      `All targets proxy to the same backend (${mainModel}), with the same load, unique prompts (no cache anywhere; the edge also gets \`Cache-Control: no-cache\`), streaming, interleaved per concurrency level${Number(results.config.rounds) > 1 ? ` over ${results.config.rounds} rounds with rotating order` : ""}. "Added" is the target's p50 minus the direct backend's p50 at the same concurrency. **floor** is a trivial pass-through worker on the same workerd as the edge (bench/floor-worker), so *edge − floor* is the gateway's own cost.`,
       "",
     );
     const targets = [...new Set(gw.map((r) => r.target))];
@@ -422,7 +428,7 @@ export function writeReport(results: BenchResults, resultsFile: string): void {
     out.push(
       "### Platform floor alone (fixed reply, no backend)",
       "",
-      "What `wrangler dev` (workerd plus its local proxy) costs per request when the worker does nothing but answer a fixed 16-token SSE reply.",
+      "What workerd costs per request when the worker does nothing but answer a fixed 16-token SSE reply.",
       "",
     );
     out.push(
@@ -529,7 +535,7 @@ export function writeReport(results: BenchResults, resultsFile: string): void {
     "npm run -s report -w bench             # regenerate this report from the newest results file",
     "```",
     "",
-    "The bench starts everything itself on free ports: one backend per roster id (dev stand-ins, `SWITCHYARD_DEV=1`, 1 thread, 8 parallel sequences), the edge under `wrangler dev` with generated credentials, the floor worker, and the peers if installed; it stops them all at the end. Logs go to `bench/.run/logs/`.",
+    "The bench starts everything itself on free ports: one backend per roster id (dev stand-ins, `SWITCHYARD_DEV=1`, 1 thread, 8 parallel sequences), the edge bundled by wrangler and run on workerd itself (a generated workerd config, bench/src/workerd/), with generated credentials, the floor worker on workerd, and the peers if installed; it stops them all at the end. Logs go to `bench/.run/logs/`.",
     "",
     "## Raw results",
     "",

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import type { RunRecord } from "./bench.js";
 import type { MachineFacts } from "./machine.js";
 import { REPO_DIR } from "./paths.js";
+import type { OverheadResults } from "./scenarios/gateway-overhead.js";
 
 /** The file written to bench/results/<date>.json; the report is generated from it alone. */
 export interface BenchResults {
@@ -15,6 +16,8 @@ export interface BenchResults {
   config: Record<string, unknown>;
   notes: string[];
   runs: RunRecord[];
+  /** The gateway-overhead scenario (zero-CPU upstream; edge and floor on workerd, peers). */
+  overhead?: OverheadResults;
   router: RouterEval;
 }
 

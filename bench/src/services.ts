@@ -9,6 +9,8 @@ export interface Service {
   /** Base URL (no path), e.g. http://127.0.0.1:8082 */
   url: string;
   logFile: string;
+  /** Leader of the service's process group (its processes' CPU is counted by group). */
+  pid?: number;
   stop(): Promise<void>;
 }
 
@@ -86,6 +88,7 @@ export async function startService(spec: ServiceSpec): Promise<Service> {
     name: spec.name,
     url,
     logFile,
+    ...(child.pid !== undefined ? { pid: child.pid } : {}),
     async stop() {
       running.delete(service);
       if (!exited(child)) {

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BENCH_DIR, LOG_DIR, REPO_DIR, RUN_DIR, VENV_DIR } from "./paths.js";
 import { freePort, type Service, startService } from "./services.js";
+import { bundleWorker, startWorkerd } from "./workerd/index.js";
 
 /** Everything the bench starts, by role. Absent members were skipped (see `notes`). */
 export interface Stack {
@@ -72,12 +73,8 @@ export function edgeWranglerConfig(): string | null {
   return null;
 }
 
-/** Starts the edge worker under `wrangler dev` with generated credentials and the backend map. */
-export async function startEdge(opts: EdgeOptions): Promise<Service> {
-  const name = opts.name ?? "edge";
-  const port = await freePort();
-  mkdirSync(RUN_DIR, { recursive: true });
-  const envFile = join(RUN_DIR, `${name}.env`);
+/** The edge's variables: generated credentials, the backend map, a rate limit that only the rate-limit scenario hits. */
+export function edgeBindings(opts: EdgeOptions): Record<string, string> {
   const backendMap = Object.fromEntries([...opts.backends].map(([id, s]) => [id, s.url]));
   const vars: Record<string, string> = {
     SWITCHYARD_BACKENDS: JSON.stringify(backendMap),
@@ -89,10 +86,51 @@ export async function startEdge(opts: EdgeOptions): Promise<Service> {
     SWITCHYARD_RATE_LIMIT_REFILL_PER_SECOND: String(opts.rateLimitRefillPerSecond),
   };
   if (opts.routingPolicy) vars.SWITCHYARD_ROUTING_POLICY = opts.routingPolicy;
+  if (process.env.SWITCHYARD_BENCH_EDGE_LOG_LEVEL)
+    vars.SWITCHYARD_LOG_LEVEL = process.env.SWITCHYARD_BENCH_EDGE_LOG_LEVEL;
+  return vars;
+}
+
+let edgeBundle: Promise<string> | undefined;
+
+/** Bundles the edge once per bench run (wrangler's rules, no deploy); every edge instance shares it. */
+export function edgeBundleDir(): Promise<string> {
+  edgeBundle ??= (async () => {
+    const config = edgeWranglerConfig();
+    if (!config) throw new Error("wrangler.toml not found");
+    const dir = join(RUN_DIR, "bundle-edge");
+    await bundleWorker(config, dir);
+    return dir;
+  })();
+  return edgeBundle;
+}
+
+/** Starts the edge on workerd itself (its bundle and a workerd config): how it runs self-hosted. */
+export async function startEdge(opts: EdgeOptions): Promise<Service> {
+  const config = edgeWranglerConfig();
+  if (!config) throw new Error("wrangler.toml not found");
+  return startWorkerd({
+    name: opts.name ?? "edge",
+    wranglerToml: config,
+    bundleDir: await edgeBundleDir(),
+    bindings: edgeBindings(opts),
+    readyPath: "/health",
+  });
+}
+
+/**
+ * Starts the edge under `wrangler dev` (local proxy + workerd + esbuild watcher): only for the
+ * labelled extra row that shows what the development server costs; production runs workerd.
+ */
+export async function startEdgeWranglerDev(opts: EdgeOptions): Promise<Service> {
+  const name = opts.name ?? "edge-wrangler-dev";
+  const port = await freePort();
+  mkdirSync(RUN_DIR, { recursive: true });
+  const envFile = join(RUN_DIR, `${name}.env`);
   // .env syntax: single quotes keep the JSON's double quotes literal.
   writeFileSync(
     envFile,
-    `${Object.entries(vars)
+    `${Object.entries(edgeBindings(opts))
       .map(([k, v]) => `${k}='${v}'`)
       .join("\n")}\n`,
     { mode: 0o600 },
@@ -116,7 +154,7 @@ export async function startEdge(opts: EdgeOptions): Promise<Service> {
       String(await freePort()),
       "--show-interactive-dev-session=false",
       "--log-level",
-      process.env.SWITCHYARD_BENCH_EDGE_LOG_LEVEL ?? "warn",
+      "warn",
     ],
     cwd: REPO_DIR,
     env: { WRANGLER_SEND_METRICS: "false", CI: "true" },
@@ -127,16 +165,28 @@ export async function startEdge(opts: EdgeOptions): Promise<Service> {
   });
 }
 
-/** Starts the platform-floor worker (bench/floor-worker) passing through to `upstream`. */
+const floorToml = join(BENCH_DIR, "floor-worker", "wrangler.toml");
+
+/** Starts the pass-through floor worker (bench/floor-worker) on workerd, in front of `upstream`. */
 export async function startFloor(upstream: string): Promise<Service> {
+  return startWorkerd({
+    name: "floor",
+    wranglerToml: floorToml,
+    bindings: { FLOOR_UPSTREAM: upstream },
+    readyPath: "/health",
+  });
+}
+
+/** The floor worker under `wrangler dev`: the labelled extra row beside the edge under `wrangler dev`. */
+export async function startFloorWranglerDev(upstream: string): Promise<Service> {
   const port = await freePort();
   return startService({
-    name: "floor",
+    name: "floor-wrangler-dev",
     command: wranglerBin,
     args: [
       "dev",
       "-c",
-      join(BENCH_DIR, "floor-worker", "wrangler.toml"),
+      floorToml,
       "--port",
       String(port),
       "--ip",
