@@ -107,6 +107,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       SWITCHYARD_API_KEYS: `web-e2e:${randomBytes(32).toString("hex")}`,
       SWITCHYARD_PROMPT_HASH_KEY: randomBytes(32).toString("hex"),
       SWITCHYARD_METRICS_TOKEN: randomBytes(16).toString("hex"),
+      // The browser signs in through POST /dev/token, which configured keys switch off unless asked.
+      SWITCHYARD_DEV_TOKENS: "true",
       ...options.edgeEnv,
     };
     const edge = launch("npm start", "npm", ["start", "--", "--port", String(edgePort)], {
