@@ -1,6 +1,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { completionCacheHooks } from "./completion/cache-hooks";
+import { CHAT_FIELDS } from "./completion/fields";
 import { type CompletionDeps, runCompletion } from "./completion/pipeline";
 import { fromChat, fromGenerate } from "./completion/request";
 import type { EdgeConfig } from "./config";
@@ -14,6 +15,7 @@ import { createEdgeMetrics } from "./metrics/registry";
 import { auth, createJwtVerifier, parseApiKeys } from "./middleware/auth";
 import { cache } from "./middleware/cache";
 import { corsPolicy } from "./middleware/cors";
+import { openaiParams } from "./middleware/openai-params";
 import { rateLimit } from "./middleware/rate-limit";
 import { requestId } from "./middleware/request-id";
 import { tracing } from "./middleware/tracing";
@@ -113,6 +115,7 @@ export function createApp(config: EdgeConfig, deps: EdgeDependencies) {
     },
   });
   for (const path of ["/v1/*", "/generate"]) app.use(path, authenticate, limit);
+  const chatParams = openaiParams({ fields: CHAT_FIELDS, drop: config.dropUnsupportedParams });
   for (const [path, endpoint] of [
     ["/v1/chat/completions", "chat.completions"],
     ["/generate", "generate"],
@@ -121,6 +124,7 @@ export function createApp(config: EdgeConfig, deps: EdgeDependencies) {
       "POST",
       path,
       sizeLimit,
+      ...(endpoint === "chat.completions" ? [chatParams] : []),
       cache({
         store: deps.cache,
         ttlSeconds: config.cache.ttlSeconds,

@@ -4,7 +4,7 @@ import type { CachedCompletion } from "../middleware/cache/entry";
 import { sseData } from "../proxy/sse";
 import { ChatCompletionRequestSchema, GenerateRequestSchema } from "../routes/schemas";
 import { AUTO_MODEL } from "../routing";
-import { type ReplyMeta, replyFormats } from "./format";
+import { type ReplyMeta, replyFormats, toolCallsAsDeltas } from "./format";
 import { type CompletionDeps, recordRequest, switchyardHeaders } from "./pipeline";
 import { type CompletionRequest, cacheKey, type Endpoint, fromChat, fromGenerate } from "./request";
 
@@ -57,7 +57,12 @@ export function completionCacheHooks(endpoint: Endpoint, deps: CompletionDeps) {
         },
       };
       const headers = switchyardHeaders(meta.switchyard);
-      const reply = { content: entry.content, finishReason: entry.finishReason, usage: entry.usage };
+      const reply = {
+        content: entry.content,
+        toolCalls: entry.toolCalls,
+        finishReason: entry.finishReason,
+        usage: entry.usage,
+      };
       if (req) {
         recordRequest(
           c,
@@ -83,8 +88,12 @@ export function completionCacheHooks(endpoint: Endpoint, deps: CompletionDeps) {
           headers: { "content-type": "application/json; charset=utf-8", ...headers },
         });
       }
+      const tools = entry.toolCalls.length
+        ? format.toolCallChunk(meta, toolCallsAsDeltas(entry.toolCalls), entry.content === "")
+        : null;
       const events = [
-        format.chunk(meta, entry.content, true),
+        ...(entry.content !== "" || tools === null ? [format.chunk(meta, entry.content, true)] : []),
+        ...(tools === null ? [] : [tools]),
         ...format.final(meta, reply, req.includeUsage),
       ];
       const body = new ReadableStream<Uint8Array>({

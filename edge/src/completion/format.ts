@@ -1,6 +1,6 @@
 import type { CacheStatus } from "../http/context";
-import type { Usage } from "../proxy/upstream-stream";
-import type { Endpoint } from "./request";
+import type { ToolCallDelta, Usage } from "../proxy/upstream-stream";
+import type { Endpoint, ToolCall } from "./request";
 
 /** The `switchyard` object in bodies and final stream chunks (mirrors the x-switchyard-* headers). */
 export interface SwitchyardInfo {
@@ -22,14 +22,22 @@ export interface ReplyMeta {
 
 export interface CompletedReply {
   content: string;
+  /** Complete tool calls (empty when the model answered in text). */
+  toolCalls: ToolCall[];
   finishReason: string;
   usage: Usage | null;
 }
+
+/** The complete calls as stream deltas (a cached reply replayed as a stream). */
+export const toolCallsAsDeltas = (calls: ToolCall[]): ToolCallDelta[] =>
+  calls.map((call, index) => ({ index, ...call }));
 
 /** How one API shapes replies: a JSON body, stream chunks, and the closing chunk(s). */
 export interface ReplyFormat {
   json(meta: ReplyMeta, reply: CompletedReply): unknown;
   chunk(meta: ReplyMeta, content: string, first: boolean): unknown;
+  /** A chunk of tool-call deltas; null for APIs without tools. */
+  toolCallChunk(meta: ReplyMeta, toolCalls: ToolCallDelta[], first: boolean): unknown | null;
   final(meta: ReplyMeta, reply: CompletedReply, includeUsage: boolean): unknown[];
 }
 
@@ -40,7 +48,16 @@ const chatFormat: ReplyFormat = {
     created: meta.created,
     model: meta.model,
     choices: [
-      { index: 0, message: { role: "assistant", content: reply.content }, finish_reason: reply.finishReason },
+      {
+        index: 0,
+        message: {
+          role: "assistant",
+          // OpenAI sends null content next to tool calls when the model wrote no text.
+          content: reply.toolCalls.length > 0 && reply.content === "" ? null : reply.content,
+          ...(reply.toolCalls.length > 0 ? { tool_calls: reply.toolCalls } : {}),
+        },
+        finish_reason: reply.finishReason,
+      },
     ],
     usage: reply.usage,
     switchyard: meta.switchyard,
@@ -51,6 +68,21 @@ const chatFormat: ReplyFormat = {
     created: meta.created,
     model: meta.model,
     choices: [{ index: 0, delta: first ? { role: "assistant", content } : { content }, finish_reason: null }],
+  }),
+  toolCallChunk: (meta, toolCalls, first) => ({
+    id: meta.id,
+    object: "chat.completion.chunk",
+    created: meta.created,
+    model: meta.model,
+    choices: [
+      {
+        index: 0,
+        delta: first
+          ? { role: "assistant", content: null, tool_calls: toolCalls }
+          : { tool_calls: toolCalls },
+        finish_reason: null,
+      },
+    ],
   }),
   final: (meta, reply, includeUsage) => {
     const base = { id: meta.id, object: "chat.completion.chunk", created: meta.created, model: meta.model };
@@ -76,6 +108,7 @@ const generateFormat: ReplyFormat = {
     switchyard: meta.switchyard,
   }),
   chunk: (meta, content) => ({ id: meta.id, model: meta.model, text: content }),
+  toolCallChunk: () => null,
   final: (meta, reply) => [
     {
       id: meta.id,

@@ -237,6 +237,7 @@ export async function runCompletion(c: C, req: CompletionRequest, deps: Completi
         errorCode: result.code,
       });
       throw new ApiError(result.status === 413 ? 413 : 400, result.code, result.message, {
+        param: result.param,
         headers: switchyardHeaders({ ...meta.switchyard, model: result.modelId }),
       });
     }

@@ -1,7 +1,8 @@
 import type { AttemptStarted } from "../proxy/attempt";
 import { sseData } from "../proxy/sse";
-import { StreamFailure, type Usage } from "../proxy/upstream-stream";
+import { type CompletionDelta, StreamFailure, type Usage } from "../proxy/upstream-stream";
 import { type CompletedReply, type ReplyFormat, type ReplyMeta, streamErrorEvent } from "./format";
+import type { ToolCall } from "./request";
 
 export interface RelayOutcome {
   outcome: "ok" | "error" | "aborted";
@@ -26,11 +27,22 @@ export interface RelayOptions {
 /** Accumulates the reply and decides whether the upstream finished cleanly. */
 class ReplyState {
   content = "";
+  toolCalls: ToolCall[] = [];
   finishReason: string | null = null;
   usage: Usage | null = null;
 
-  add(d: { content: string; finishReason: string | null; usage: Usage | null }): void {
+  add(d: CompletionDelta): void {
     this.content += d.content;
+    for (const t of d.toolCalls) {
+      let call = this.toolCalls[t.index];
+      if (!call) {
+        call = { id: "", type: "function", function: { name: "", arguments: "" } };
+        this.toolCalls[t.index] = call;
+      }
+      if (t.id) call.id = t.id;
+      if (t.function?.name) call.function.name += t.function.name;
+      if (t.function?.arguments) call.function.arguments += t.function.arguments;
+    }
     if (d.finishReason !== null) this.finishReason = d.finishReason;
     if (d.usage !== null) this.usage = d.usage;
   }
@@ -39,7 +51,12 @@ class ReplyState {
   complete(): CompletedReply {
     if (this.finishReason === null)
       throw new StreamFailure("truncated", "The model stream ended without a finish reason");
-    return { content: this.content, finishReason: this.finishReason, usage: this.usage };
+    return {
+      content: this.content,
+      toolCalls: this.toolCalls.filter(Boolean),
+      finishReason: this.finishReason,
+      usage: this.usage,
+    };
   }
 }
 
@@ -80,11 +97,21 @@ export function relayStream(opts: RelayOptions): Response {
           const delta = pending.shift();
           if (delta) {
             state.add(delta);
+            let sent = false;
             if (delta.content !== "") {
               controller.enqueue(sseData(opts.format.chunk(opts.meta, delta.content, first)));
               first = false;
-              return;
+              sent = true;
             }
+            const tools = delta.toolCalls.length
+              ? opts.format.toolCallChunk(opts.meta, delta.toolCalls, first)
+              : null;
+            if (tools !== null) {
+              controller.enqueue(sseData(tools));
+              first = false;
+              sent = true;
+            }
+            if (sent) return;
             continue;
           }
           const event = await upstream.next(opts.idleTimeoutMs, "idle_timeout");

@@ -3,10 +3,39 @@ import type { ChatCompletionRequest, GenerateRequest } from "../routes/schemas";
 
 export type Endpoint = "chat.completions" | "generate";
 
-export interface NormalisedMessage {
-  role: "system" | "user" | "assistant";
-  content: string;
+export interface ToolCall {
+  id: string;
+  type: "function";
+  function: { name: string; arguments: string };
 }
+
+export interface NormalisedMessage {
+  role: "system" | "user" | "assistant" | "tool";
+  content: string;
+  /** Assistant messages: the tool calls the model made. */
+  tool_calls?: ToolCall[];
+  /** Tool messages: the call this is the result of. */
+  tool_call_id?: string;
+}
+
+/**
+ * Output-changing OpenAI fields forwarded to the backend under their wire names, as validated
+ * (absent when the client did not send them). The backend applies or refuses each one.
+ */
+export interface ForwardedFields {
+  top_k?: number;
+  min_p?: number;
+  presence_penalty?: number;
+  frequency_penalty?: number;
+  logit_bias?: Record<string, number>;
+  tools?: unknown[];
+  tool_choice?: unknown;
+  parallel_tool_calls?: boolean;
+  response_format?: unknown;
+}
+
+/** What a model must be able to do to answer a request (matched against catalogue capabilities). */
+export type RequiredCapability = "tools" | "json_schema";
 
 /** One completion request in the edge's own form, whichever API it came through. */
 export interface CompletionRequest {
@@ -21,17 +50,54 @@ export interface CompletionRequest {
   stop: string[] | null;
   stream: boolean;
   includeUsage: boolean;
+  forwarded: ForwardedFields;
+}
+
+const FORWARDED_KEYS = [
+  "top_k",
+  "min_p",
+  "presence_penalty",
+  "frequency_penalty",
+  "logit_bias",
+  "tools",
+  "tool_choice",
+  "parallel_tool_calls",
+  "response_format",
+] as const satisfies readonly (keyof ForwardedFields & keyof ChatCompletionRequest)[];
+
+function forwardedFields(body: ChatCompletionRequest): ForwardedFields {
+  const out: Record<string, unknown> = {};
+  for (const key of FORWARDED_KEYS) {
+    const value = body[key];
+    if (value !== undefined && value !== null) out[key] = value;
+  }
+  // Plain text is the default format: leave it out so it shares cache entries with requests without it.
+  if ((body.response_format as { type?: string } | null | undefined)?.type === "text")
+    delete out.response_format;
+  return out as ForwardedFields;
+}
+
+const textOf = (content: string | { text: string }[] | null | undefined): string =>
+  typeof content === "string" ? content : (content ?? []).map((p) => p.text).join("");
+
+function normaliseMessage(m: ChatCompletionRequest["messages"][number]): NormalisedMessage {
+  if (m.role === "tool") return { role: "tool", content: textOf(m.content), tool_call_id: m.tool_call_id };
+  if (m.role === "assistant") {
+    return {
+      role: "assistant",
+      content: textOf(m.content),
+      ...(m.tool_calls?.length ? { tool_calls: m.tool_calls } : {}),
+    };
+  }
+  // "developer" is OpenAI's newer name for the system role; backends know "system".
+  return { role: m.role === "developer" ? "system" : m.role, content: textOf(m.content) };
 }
 
 export function fromChat(body: ChatCompletionRequest): CompletionRequest {
   return {
     endpoint: "chat.completions",
     model: body.model,
-    messages: body.messages.map((m) => ({
-      // "developer" is OpenAI's newer name for the system role; backends know "system".
-      role: m.role === "developer" ? "system" : m.role,
-      content: typeof m.content === "string" ? m.content : (m.content ?? []).map((p) => p.text).join(""),
-    })),
+    messages: body.messages.map(normaliseMessage),
     maxTokens: body.max_completion_tokens ?? body.max_tokens ?? null,
     temperature: body.temperature ?? null,
     topP: body.top_p ?? null,
@@ -44,6 +110,7 @@ export function fromChat(body: ChatCompletionRequest): CompletionRequest {
           : body.stop,
     stream: body.stream ?? false,
     includeUsage: body.stream_options?.include_usage ?? false,
+    forwarded: forwardedFields(body),
   };
 }
 
@@ -59,6 +126,7 @@ export function fromGenerate(body: GenerateRequest): CompletionRequest {
     stop: null,
     stream: body.stream ?? false,
     includeUsage: true,
+    forwarded: {},
   };
 }
 
@@ -69,26 +137,54 @@ export const promptText = (r: CompletionRequest): string =>
 export const lastUserText = (r: CompletionRequest): string =>
   [...r.messages].reverse().find((m) => m.role === "user")?.content ?? "";
 
+/** Capabilities the answering model needs: tools for `tools`, json_schema for structured output. */
+export function requiredCapabilities(r: CompletionRequest): RequiredCapability[] {
+  const needs: RequiredCapability[] = [];
+  if (r.forwarded.tools?.length && r.forwarded.tool_choice !== "none") needs.push("tools");
+  if (r.forwarded.response_format !== undefined) needs.push("json_schema");
+  return needs;
+}
+
+/** JSON with object keys sorted, so equal requests give equal text whatever the key order. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)))
+      : v,
+  );
+}
+
 /**
- * Cache key: SHA-256 of everything that determines the reply (endpoint, requested model or
- * "auto", messages, sampling parameters). Stream and usage flags are left out on purpose, so a
- * streamed and a plain request share the entry.
+ * Everything that determines the reply, as one canonical text: endpoint, requested model or
+ * "auto", messages (tool calls and results included), sampling parameters and every forwarded
+ * field (tools, tool_choice, response_format, penalties, logit_bias, ...). Stream and usage
+ * flags are left out on purpose, so a streamed and a plain request share an entry. Cache keys
+ * are derived from this text; a new output-changing field only needs to be in the request.
  *
- * @example await cacheKey(fromChat(body)) // "cache:v1:3f7a..."
+ * @example cacheMaterial(fromChat(body)) // '[2,"chat.completions","auto",...]'
  */
-export async function cacheKey(r: CompletionRequest): Promise<string> {
-  const material = JSON.stringify([
-    1,
+export function cacheMaterial(r: CompletionRequest): string {
+  return canonicalJson([
+    2,
     r.endpoint,
     r.model,
-    r.messages.map((m) => [m.role, m.content]),
+    r.messages,
     r.maxTokens,
     r.temperature,
     r.topP,
     r.seed,
     r.stop,
+    r.forwarded,
   ]);
-  return `cache:v1:${toHex(await sha256(material))}`;
+}
+
+/**
+ * Cache key: SHA-256 of `cacheMaterial`.
+ *
+ * @example await cacheKey(fromChat(body)) // "cache:v2:3f7a..."
+ */
+export async function cacheKey(r: CompletionRequest): Promise<string> {
+  return `cache:v2:${toHex(await sha256(cacheMaterial(r)))}`;
 }
 
 /** Body sent to a backend (minus `model`): always streaming, so TTFT and failures are observable. */
@@ -97,6 +193,7 @@ export function upstreamBody(r: CompletionRequest): Record<string, unknown> {
     messages: r.messages,
     stream: true,
     stream_options: { include_usage: true },
+    ...r.forwarded,
   };
   if (r.maxTokens !== null) body.max_tokens = r.maxTokens;
   if (r.temperature !== null) body.temperature = r.temperature;

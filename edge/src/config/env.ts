@@ -29,6 +29,11 @@ export interface EdgeEnv {
   SWITCHYARD_RATE_LIMIT_CAPACITY?: string;
   SWITCHYARD_RATE_LIMIT_REFILL_PER_SECOND?: string;
   SWITCHYARD_CACHE_TTL_SECONDS?: string;
+  /**
+   * "true": request fields the gateway cannot honour are dropped (named in the response header
+   * `x-switchyard-dropped-params`) instead of refused with a 400 `unsupported_parameter`. Default false.
+   */
+  SWITCHYARD_DROP_UNSUPPORTED_PARAMS?: string;
   SWITCHYARD_MAX_BODY_BYTES?: string;
   /**
    * Browser origins allowed to call the API (CORS): comma-separated `scheme://host[:port]`, or `*`.

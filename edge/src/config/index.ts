@@ -48,6 +48,8 @@ export interface EdgeConfig {
   promptHashKey: string;
   rateLimit: { capacity: number; refillPerSecond: number };
   cache: { ttlSeconds: number };
+  /** Drop request fields that cannot be honoured instead of answering 400 (operator opt-in). */
+  dropUnsupportedParams: boolean;
   maxBodyBytes: number;
   /** Browser origins allowed to call the API ("*": any; empty: no CORS headers). */
   corsOrigins: string[] | "*";
@@ -110,6 +112,7 @@ export function loadEdgeConfig(env: EdgeEnv, catalogue: CatalogueModel[] = catal
       refillPerSecond: e.SWITCHYARD_RATE_LIMIT_REFILL_PER_SECOND,
     },
     cache: { ttlSeconds: e.SWITCHYARD_CACHE_TTL_SECONDS },
+    dropUnsupportedParams: e.SWITCHYARD_DROP_UNSUPPORTED_PARAMS,
     maxBodyBytes: e.SWITCHYARD_MAX_BODY_BYTES,
     corsOrigins: e.SWITCHYARD_CORS_ORIGINS,
     proxy: {

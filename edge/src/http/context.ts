@@ -16,6 +16,8 @@ export interface EdgeVariables {
   principal: Principal;
   cacheStatus: CacheStatus;
   /** Set by the cache middleware on a MISS: the proxy calls it once a reply completed cleanly. */
+  /** Set by the openai-params middleware when the operator lets it drop unsupported fields. */
+  droppedParams: string[] | undefined;
   cacheWrite: ((entry: import("../middleware/cache/entry").CachedCompletion) => void) | undefined;
 }
 
@@ -28,4 +30,6 @@ export const SWITCHYARD_HEADERS = {
   routeConfidence: "x-switchyard-route-confidence",
   cache: "x-switchyard-cache",
   requestId: "x-request-id",
+  /** Request fields dropped instead of refused (SWITCHYARD_DROP_UNSUPPORTED_PARAMS=true). */
+  droppedParams: "x-switchyard-dropped-params",
 } as const;

@@ -41,6 +41,8 @@ export interface AttemptRejected {
   status: 400 | 413 | 422;
   code: string;
   message: string;
+  /** The request field the backend named, passed on to the client. */
+  param: string | null;
 }
 
 export type AttemptOutcome = AttemptStarted | AttemptFailed | AttemptRejected;
@@ -52,11 +54,13 @@ export class ClientGone extends Error {
 
 const RETRYABLE_STATUS = new Set([408, 429, 500, 502, 503, 504]);
 
-async function readErrorBody(res: Response): Promise<{ message: string; code: string | null }> {
+async function readErrorBody(
+  res: Response,
+): Promise<{ message: string; code: string | null; param: string | null }> {
   try {
     const text = (await res.text()).slice(0, 4096);
     const parsed = JSON.parse(text) as {
-      error?: { message?: unknown; code?: unknown } | string;
+      error?: { message?: unknown; code?: unknown; param?: unknown } | string;
       message?: unknown;
     };
     const err = typeof parsed.error === "object" ? parsed.error : undefined;
@@ -68,9 +72,13 @@ async function readErrorBody(res: Response): Promise<{ message: string; code: st
           : typeof parsed.message === "string"
             ? parsed.message
             : text;
-    return { message, code: typeof err?.code === "string" ? err.code : null };
+    return {
+      message,
+      code: typeof err?.code === "string" ? err.code : null,
+      param: typeof err?.param === "string" ? err.param : null,
+    };
   } catch {
-    return { message: `HTTP ${res.status}`, code: null };
+    return { message: `HTTP ${res.status}`, code: null, param: null };
   }
 }
 
@@ -125,9 +133,9 @@ export async function startAttempt(req: AttemptRequest): Promise<AttemptOutcome>
     }
 
     if (!res.ok) {
-      const { message, code } = await readErrorBody(res);
+      const { message, code, param } = await readErrorBody(res);
       if (res.status === 400 || res.status === 413 || res.status === 422) {
-        return { kind: "rejected", status: res.status, code: code ?? "invalid_request", message };
+        return { kind: "rejected", status: res.status, code: code ?? "invalid_request", message, param };
       }
       return failed(`upstream_${res.status}`, `The model backend answered ${res.status}: ${message}`, {
         status: res.status,
@@ -155,7 +163,11 @@ export async function startAttempt(req: AttemptRequest): Promise<AttemptOutcome>
         return failed("truncated", "The model stream ended before the first token", { retryable: true });
       }
       buffered.push(event.delta);
-      if (event.delta.content !== "" || event.delta.finishReason !== null) {
+      if (
+        event.delta.content !== "" ||
+        event.delta.toolCalls.length > 0 ||
+        event.delta.finishReason !== null
+      ) {
         return { kind: "started", stream, buffered, ttftMs: Date.now() - started };
       }
     }

@@ -27,7 +27,14 @@ interface Trail {
 
 export type DispatchResult =
   | (Trail & { kind: "started"; modelId: string; started: AttemptStarted; breaker: CircuitBreaker })
-  | (Trail & { kind: "rejected"; modelId: string; status: 400 | 413 | 422; code: string; message: string })
+  | (Trail & {
+      kind: "rejected";
+      modelId: string;
+      status: 400 | 413 | 422;
+      code: string;
+      message: string;
+      param: string | null;
+    })
   | (Trail & { kind: "unavailable"; retryAfterSeconds: number; lastFailure: AttemptFailed | null });
 
 /**
@@ -81,6 +88,7 @@ export async function dispatch(opts: DispatchOptions): Promise<DispatchResult> {
           status: outcome.status,
           code: outcome.code,
           message: outcome.message,
+          param: outcome.param,
         };
       }
       lastFailure = outcome;

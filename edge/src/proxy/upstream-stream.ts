@@ -6,11 +6,44 @@ export interface Usage {
   total_tokens: number;
 }
 
+/** One streamed piece of a tool call (OpenAI's `delta.tool_calls[]`): id and name come first. */
+export interface ToolCallDelta {
+  index: number;
+  id?: string;
+  type?: "function";
+  function?: { name?: string; arguments?: string };
+}
+
 /** What one upstream chunk contributes to the reply. */
 export interface CompletionDelta {
   content: string;
+  /** Tool-call pieces, passed through to the client as they come. */
+  toolCalls: ToolCallDelta[];
   finishReason: string | null;
   usage: Usage | null;
+}
+
+function toolCallDeltas(raw: unknown): ToolCallDelta[] {
+  if (raw === undefined || raw === null) return [];
+  const malformed = () => new StreamFailure("malformed_chunk", "The model sent a malformed tool call");
+  if (!Array.isArray(raw)) throw malformed();
+  return raw.map((d: unknown) => {
+    const t = d as { index?: unknown; id?: unknown; function?: { name?: unknown; arguments?: unknown } };
+    if (typeof t !== "object" || t === null || typeof t.index !== "number") throw malformed();
+    const fn = t.function;
+    return {
+      index: t.index,
+      ...(typeof t.id === "string" ? { id: t.id, type: "function" as const } : {}),
+      ...(fn && typeof fn === "object"
+        ? {
+            function: {
+              ...(typeof fn.name === "string" ? { name: fn.name } : {}),
+              ...(typeof fn.arguments === "string" ? { arguments: fn.arguments } : {}),
+            },
+          }
+        : {}),
+    };
+  });
 }
 
 export type UpstreamEvent = { kind: "delta"; delta: CompletionDelta } | { kind: "done" };
@@ -46,7 +79,7 @@ function parseChunk(data: string): UpstreamEvent {
     throw new StreamFailure("malformed_chunk", "The model sent a malformed stream chunk");
   const c = chunk as {
     error?: { message?: unknown };
-    choices?: { delta?: { content?: unknown }; finish_reason?: unknown }[];
+    choices?: { delta?: { content?: unknown; tool_calls?: unknown }; finish_reason?: unknown }[];
     usage?: Partial<Usage> | null;
   };
   if (c.error) {
@@ -57,6 +90,7 @@ function parseChunk(data: string): UpstreamEvent {
     throw new StreamFailure("malformed_chunk", "The model sent a malformed stream chunk");
   const choice = c.choices?.[0];
   const content = typeof choice?.delta?.content === "string" ? choice.delta.content : "";
+  const toolCalls = toolCallDeltas(choice?.delta?.tool_calls);
   const finishReason = typeof choice?.finish_reason === "string" ? choice.finish_reason : null;
   const u = c.usage;
   const usage =
@@ -67,7 +101,7 @@ function parseChunk(data: string): UpstreamEvent {
           total_tokens: u.total_tokens ?? u.prompt_tokens + u.completion_tokens,
         }
       : null;
-  return { kind: "delta", delta: { content, finishReason, usage } };
+  return { kind: "delta", delta: { content, toolCalls, finishReason, usage } };
 }
 
 /**

@@ -1,9 +1,11 @@
+import type { ToolCall } from "../../completion/request";
 import type { Usage } from "../../proxy/upstream-stream";
 
 /** A completed reply as stored in the cache: format-neutral, so it replays as JSON or as SSE. */
 export interface CachedCompletion {
   model: string;
   content: string;
+  toolCalls: ToolCall[];
   finishReason: string;
   usage: Usage | null;
   routeReason: string;
@@ -17,6 +19,7 @@ export function parseCachedCompletion(text: string): CachedCompletion | null {
       return {
         model: v.model,
         content: v.content,
+        toolCalls: Array.isArray(v.toolCalls) ? v.toolCalls : [],
         finishReason: v.finishReason,
         usage: v.usage ?? null,
         routeReason: typeof v.routeReason === "string" ? v.routeReason : "cache",
