@@ -4,6 +4,7 @@ import { PRODUCTION_ROSTER } from "./data.js";
 
 const USAGE = `router <command> [options]
 
+  setup     creates classifier/.venv with the training dependencies (requirements.txt); once per machine
   train     --data FILE.jsonl --out DIR [--prices FILE.json] [--roster a,b,c] [--quick]
   evaluate  --router DIR --data FILE.jsonl [--split test|train|all] [--prices FILE.json] [--curve-svg FILE.svg]
   collect   --prompts FILE.jsonl --out RUNS.jsonl [--backends JSON | --backend id=url ...] [--max-tokens N] [--run-id ID]
@@ -59,6 +60,12 @@ async function main(argv: string[]): Promise<void> {
     : PRODUCTION_ROSTER;
 
   switch (command) {
+    case "setup": {
+      const { setupPythonEnv } = await import("./python-env.js");
+      const python = setupPythonEnv();
+      process.stderr.write(`Router Python ready: ${python} (train uses it)\n`);
+      return;
+    }
     case "train": {
       const { train } = await import("./train.js");
       train({ data: need("data"), out: need("out"), prices: values.prices, roster, quick: values.quick });

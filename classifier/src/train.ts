@@ -23,6 +23,7 @@ import {
   trainingRows,
 } from "./data.js";
 import { PARITY_PROMPTS } from "./parity-prompts.js";
+import { assertPythonDeps, routerPython } from "./python-env.js";
 
 export interface TrainOptions {
   data: string;
@@ -52,6 +53,9 @@ function writeMatrix(file: string, texts: string[]): void {
  * Writes DIR/router.onnx, DIR/router.meta.json, DIR/parity.json.
  */
 export function train(opts: TrainOptions): void {
+  // Before reading any data: a missing Python module is the first thing a new machine hits.
+  const python = opts.python ?? routerPython();
+  assertPythonDeps(python);
   const all = loadRows(opts.data);
   const rows = trainingRows(all);
   const { models, matched } = resolveRoster(rows, opts.roster);
@@ -89,7 +93,6 @@ export function train(opts: TrainOptions): void {
     };
     writeFileSync(join(work, "dataset.json"), JSON.stringify(dataset));
     mkdirSync(opts.out, { recursive: true });
-    const python = opts.python ?? process.env.PYTHON ?? "python3";
     const args = [
       PYTHON_TRAIN,
       "--work",

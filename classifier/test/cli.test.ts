@@ -95,3 +95,36 @@ describe("router CLI: train then evaluate, end to end (TS features, Python Light
     expect(t.stderr).toContain("--prices");
   });
 });
+
+describe("router CLI without the Python dependencies", { timeout: 120_000 }, () => {
+  it("train says how to install them instead of a ModuleNotFoundError traceback", () => {
+    const dir = mkdtempSync(join(tmpdir(), "router-nodeps-"));
+    try {
+      // A real interpreter with none of the training modules: a bare virtual environment.
+      const venv = spawnSync("python3", ["-m", "venv", "--without-pip", join(dir, "venv")], {
+        encoding: "utf8",
+      });
+      expect(venv.status, venv.stderr).toBe(0);
+      const data = join(dir, "syn.jsonl");
+      writeSyntheticDataset(data);
+      const res = spawnSync(
+        "npm",
+        ["run", "-s", "router", "--", "train", "--data", data, "--out", join(dir, "out")],
+        {
+          cwd: ROOT,
+          encoding: "utf8",
+          env: { ...process.env, PYTHON: join(dir, "venv", "bin", "python") },
+          timeout: 100_000,
+        },
+      );
+      expect(res.status).toBe(1);
+      expect(res.stderr).toMatch(/lacks the Python modules training needs: lightgbm/);
+      expect(res.stderr).toContain("npm run router -- setup");
+      expect(res.stderr).toContain("pip install -r classifier/requirements.txt");
+      expect(res.stderr).not.toMatch(/Traceback|ModuleNotFoundError/);
+      expect(existsSync(join(dir, "out", "router.onnx"))).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
