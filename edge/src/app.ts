@@ -19,7 +19,7 @@ import { openaiParams } from "./middleware/openai-params";
 import { rateLimit } from "./middleware/rate-limit";
 import { requestId } from "./middleware/request-id";
 import { tracing } from "./middleware/tracing";
-import { CircuitBreaker } from "./proxy/breaker";
+import { ReplicaPool } from "./proxy/replicas";
 import { chatCompletionsRoute, generateRoute } from "./routes/completions";
 import { devTokenRoutes } from "./routes/dev-token";
 import { healthRoute, metricsRoute, modelsRoute } from "./routes/service";
@@ -38,22 +38,15 @@ export function createApp(config: EdgeConfig, deps: EdgeDependencies) {
   const metrics = createEdgeMetrics();
   // Totals across isolates: increments go to the metrics Durable Object (see metrics/publisher.ts).
   const metricsPublisher = createMetricsPublisher({ registry: metrics.registry });
-  const breakers = new Map<string, CircuitBreaker>();
-  const breakerFor = (modelId: string) => {
-    let breaker = breakers.get(modelId);
-    if (!breaker) {
-      breaker = new CircuitBreaker({
-        failureThreshold: config.proxy.breakerFailures,
-        cooldownMs: config.proxy.breakerCooldownMs,
-      });
-      breakers.set(modelId, breaker);
-    }
-    return breaker;
+  const breaker = {
+    failureThreshold: config.proxy.breakerFailures,
+    cooldownMs: config.proxy.breakerCooldownMs,
   };
+  const pools = new Map(config.roster.map((m) => [m.id, new ReplicaPool(m.backends, breaker)]));
   const completionDeps: CompletionDeps = {
     config,
     routing: createRoutingPolicy({ roster: config.roster, auto: deps.autoPolicy }),
-    breakerFor,
+    replicasFor: (modelId) => pools.get(modelId),
     metrics,
     logSink: deps.logSink,
     ...(deps.fetch ? { fetch: deps.fetch } : {}),

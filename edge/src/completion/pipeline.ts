@@ -11,8 +11,8 @@ import type { EdgeMetrics } from "../metrics/registry";
 import type { CachedCompletion } from "../middleware/cache/entry";
 import { spanOf } from "../middleware/tracing";
 import { ClientGone } from "../proxy/attempt";
-import type { CircuitBreaker } from "../proxy/breaker";
 import { dispatch } from "../proxy/dispatch";
+import type { ReplicaPool } from "../proxy/replicas";
 import { AUTO_MODEL, type RoutingDecision, type RoutingPolicy } from "../routing";
 import { type ReplyMeta, replyFormats, type SwitchyardInfo } from "./format";
 import { type RelayOutcome, relayJson, relayStream } from "./relay";
@@ -21,7 +21,8 @@ import { type CompletionRequest, lastUserText, promptText, upstreamBody } from "
 export interface CompletionDeps {
   config: EdgeConfig;
   routing: RoutingPolicy;
-  breakerFor: (modelId: string) => CircuitBreaker;
+  /** The backends of a served model (breakers and load per replica). */
+  replicasFor: (modelId: string) => ReplicaPool | undefined;
   metrics: EdgeMetrics;
   logSink: RequestLogSink;
   fetch?: typeof fetch;
@@ -198,9 +199,8 @@ export async function runCompletion(c: C, req: CompletionRequest, deps: Completi
   try {
     result = await dispatch({
       candidates: [decision.modelId, ...decision.fallbacks],
-      roster: deps.config.roster,
       config: deps.config.proxy,
-      breakerFor: deps.breakerFor,
+      replicasFor: deps.replicasFor,
       body: upstreamBody(req),
       signal: c.req.raw.signal,
       onAttempt: trackAttempts(deps.metrics),
@@ -215,7 +215,7 @@ export async function runCompletion(c: C, req: CompletionRequest, deps: Completi
   recordCircuitStates(
     deps.metrics,
     deps.config.roster.map((m) => m.id),
-    deps.breakerFor,
+    (id) => deps.replicasFor(id) ?? { state: "closed" },
   );
 
   if (result.kind !== "started") {
@@ -258,9 +258,9 @@ export async function runCompletion(c: C, req: CompletionRequest, deps: Completi
   const cacheWrite = c.get("cacheWrite");
   const onFinish = (o: RelayOutcome) => {
     // The backend answered a first token; a failure afterwards still counts against it.
-    if (o.outcome === "ok") result.breaker.onSuccess();
-    else if (o.outcome === "error") result.breaker.onFailure();
-    else result.breaker.release();
+    if (o.outcome === "ok") result.lease.onSuccess();
+    else if (o.outcome === "error") result.lease.onFailure();
+    else result.lease.release();
     if (o.outcome === "ok" && o.reply && cacheWrite) {
       const entry: CachedCompletion = {
         model: result.modelId,

@@ -14,6 +14,9 @@ const CatalogueEntrySchema = z.looseObject({
   tier: z.number().int().positive().optional(),
   costWeight: z.number().positive().optional(),
   continuation: z.boolean().optional(),
+  price: z
+    .looseObject({ inputUsdPerMTok: z.number().min(0), outputUsdPerMTok: z.number().min(0) })
+    .optional(),
 });
 const CatalogueSchema = z.looseObject({ models: z.array(CatalogueEntrySchema).min(1) });
 
@@ -27,6 +30,8 @@ export interface CatalogueModel {
   costWeight: number | null;
   /** Its backend continues a trailing assistant message: a broken stream may be rescued here. */
   continuation: boolean;
+  /** USD per million tokens; null for dev entries. */
+  price: { inputUsdPerMTok: number; outputUsdPerMTok: number } | null;
 }
 
 /**
@@ -44,6 +49,9 @@ export function catalogueModels(data: unknown = catalogueJson): CatalogueModel[]
     tier: m.kind === "production" ? (m.tier ?? null) : null,
     costWeight: m.costWeight ?? null,
     continuation: m.continuation ?? false,
+    price: m.price
+      ? { inputUsdPerMTok: m.price.inputUsdPerMTok, outputUsdPerMTok: m.price.outputUsdPerMTok }
+      : null,
   }));
   const rank = (m: CatalogueModel) => m.tier ?? Number.MAX_SAFE_INTEGER;
   return models.sort((a, b) => rank(a) - rank(b));

@@ -1,16 +1,15 @@
 import { describe, expect, it } from "vitest";
+import { catalogueModels } from "./catalogue";
 import { EdgeConfigError, loadEdgeConfig } from "./index";
 
 describe("loadEdgeConfig", () => {
   it("an empty environment is the local stack with documented defaults", () => {
     const c = loadEdgeConfig({});
-    expect(c.roster.map((m) => [m.id, m.baseUrl, m.tier])).toEqual([
-      ["codegemma-7b", "http://127.0.0.1:8081", 1],
-      ["qwen2.5-7b-instruct", "http://127.0.0.1:8082", 2],
-      ["llama-3.1-8b-instruct", "http://127.0.0.1:8083", 3],
-      ["gemma-2-9b-it", "http://127.0.0.1:8084", 4],
-      ["llama-3.1-nemotron-51b-instruct", "http://127.0.0.1:8085", 5],
-    ]);
+    const production = catalogueModels().filter((m) => m.kind === "production");
+    expect(c.roster.map((m) => [m.id, m.backends, m.tier])).toEqual(
+      production.map((m, i) => [m.id, [`http://127.0.0.1:${8081 + i}`], i + 1]),
+    );
+    expect(c.roster).toHaveLength(5);
     expect(c.cache.ttlSeconds).toBe(300);
     expect(c.roster[0]?.costWeight).toBeGreaterThan(0);
     expect(c.upstash).toBeUndefined();
@@ -34,7 +33,7 @@ describe("loadEdgeConfig", () => {
     expect(c.roster).toEqual([
       expect.objectContaining({
         id: "stories260k",
-        baseUrl: "http://127.0.0.1:9000",
+        backends: ["http://127.0.0.1:9000"],
         tier: null,
         kind: "dev",
       }),
@@ -45,9 +44,6 @@ describe("loadEdgeConfig", () => {
 
   it("rejects invalid settings with every problem named", () => {
     expect(() => loadEdgeConfig({ SWITCHYARD_BACKENDS: "{nope" })).toThrow(EdgeConfigError);
-    expect(() => loadEdgeConfig({ SWITCHYARD_BACKENDS: '{"gpt-9":"http://x"}' })).toThrow(
-      /not in the catalogue: gpt-9/,
-    );
     expect(() => loadEdgeConfig({ SWITCHYARD_BACKENDS: '{"codegemma-7b":"ftp://x"}' })).toThrow(
       EdgeConfigError,
     );
@@ -59,7 +55,8 @@ describe("loadEdgeConfig", () => {
     let caught: unknown;
     try {
       loadEdgeConfig({
-        SWITCHYARD_BACKENDS: '{"gpt-9":"http://x"}',
+        SWITCHYARD_BACKENDS: '{"m":"http://x"}',
+        SWITCHYARD_MODELS: '{"m":{"backends":"http://y"}}',
         SWITCHYARD_DEV_TOKENS: "true",
         UPSTASH_REDIS_REST_URL: "http://x",
       });
@@ -68,7 +65,7 @@ describe("loadEdgeConfig", () => {
     }
     expect(caught).toBeInstanceOf(EdgeConfigError);
     expect((caught as EdgeConfigError).issues.map((i) => i.variable)).toEqual([
-      "SWITCHYARD_BACKENDS",
+      "SWITCHYARD_MODELS",
       "SWITCHYARD_DEV_TOKENS",
       "UPSTASH_REDIS_REST_TOKEN",
     ]);
@@ -84,5 +81,86 @@ describe("loadEdgeConfig", () => {
       "SWITCHYARD_RETRIES",
     ]);
     expect(schemaError?.message).toMatch(/^Invalid edge configuration: .*SWITCHYARD_RETRIES: [^;]+/);
+  });
+
+  it("SWITCHYARD_BACKENDS: ids outside the catalogue work, and a list of URLs is a set of replicas", () => {
+    const c = loadEdgeConfig({
+      SWITCHYARD_BACKENDS: JSON.stringify({
+        "my-finetune": ["http://10.0.0.1:8080/", "http://10.0.0.2:8080"],
+        "codegemma-7b": "http://10.0.0.3:8080",
+      }),
+    });
+    expect(c.roster.map((m) => m.id)).toEqual(["codegemma-7b", "my-finetune"]); // tiered first
+    expect(c.roster[1]).toMatchObject({
+      kind: "custom",
+      tier: null,
+      contextLength: null,
+      backends: ["http://10.0.0.1:8080", "http://10.0.0.2:8080"],
+      capabilities: ["chat"],
+      continuation: false,
+    });
+    expect(c.roster[0]?.capabilities).toEqual(["chat", "tools", "json_schema", "continuation"]);
+    expect(c.roster[0]?.continuation).toBe(true);
+  });
+
+  it("SWITCHYARD_MODELS describes models fully at run time, catalogue facts filling the gaps", () => {
+    const c = loadEdgeConfig({
+      SWITCHYARD_MODELS: JSON.stringify({
+        "big-local": {
+          backends: ["http://gpu-a:8080", "http://gpu-b:8080"],
+          tier: 9,
+          contextLength: 131072,
+          price: { inputUsdPerMTok: 1, outputUsdPerMTok: 3 },
+          capabilities: ["chat", "tools", "json_schema"],
+        },
+        "nomic-embed": { backends: "http://embed:8080", capabilities: ["embeddings"] },
+        "qwen2.5-7b-instruct": { backends: "http://qwen:8080", tier: 1 },
+      }),
+    });
+    expect(c.roster.map((m) => m.id)).toEqual(["qwen2.5-7b-instruct", "big-local", "nomic-embed"]);
+    const [qwen, big, embed] = c.roster;
+    const qwenCatalogue = catalogueModels().find((m) => m.id === "qwen2.5-7b-instruct");
+    expect(qwen).toMatchObject({ kind: "production", tier: 1, contextLength: qwenCatalogue?.contextLength });
+    expect(qwen?.price).toEqual(qwenCatalogue?.price);
+    expect(big).toMatchObject({
+      kind: "custom",
+      tier: 9,
+      contextLength: 131072,
+      backends: ["http://gpu-a:8080", "http://gpu-b:8080"],
+    });
+    expect(big?.costWeight).toBeGreaterThan(1); // priced against the cheapest configured model
+    expect(embed).toMatchObject({ tier: null, capabilities: ["embeddings"], price: null });
+  });
+
+  it("a bad model configuration is one clear error naming the variable", () => {
+    const bad = (env: Record<string, string>, pattern: RegExp, variable: string) => {
+      try {
+        loadEdgeConfig(env);
+        expect.unreachable();
+      } catch (error) {
+        expect(error).toBeInstanceOf(EdgeConfigError);
+        expect((error as Error).message).toMatch(pattern);
+        expect((error as EdgeConfigError).variables).toContain(variable);
+      }
+    };
+    bad({ SWITCHYARD_MODELS: "[1," }, /SWITCHYARD_MODELS must be a JSON object/, "SWITCHYARD_MODELS");
+    bad({ SWITCHYARD_MODELS: '{"m":{"backends":[]}}' }, /SWITCHYARD_MODELS/, "SWITCHYARD_MODELS");
+    bad(
+      { SWITCHYARD_MODELS: '{"m":{"backends":"http://a","capabilties":["chat"]}}' },
+      /capabilties/,
+      "SWITCHYARD_MODELS",
+    );
+    bad(
+      { SWITCHYARD_MODELS: '{"m":{"backends":"http://a","capabilities":["vision"]}}' },
+      /capabilities/,
+      "SWITCHYARD_MODELS",
+    );
+    bad({ SWITCHYARD_MODELS: '{"m":{"backends":"ftp://a"}}' }, /backends/, "SWITCHYARD_MODELS");
+    bad({ SWITCHYARD_MODELS: "{}" }, /name no model/, "SWITCHYARD_MODELS");
+    bad(
+      { SWITCHYARD_MODELS: '{"m":{"backends":"http://a"}}', SWITCHYARD_BACKENDS: '{"m":"http://b"}' },
+      /also in SWITCHYARD_BACKENDS \(use one\): m/,
+      "SWITCHYARD_MODELS",
+    );
   });
 });

@@ -6,8 +6,24 @@
  * a JSON 503 `invalid_configuration` whose `param` is the variable.
  */
 export interface EdgeEnv {
-  /** JSON map model id -> backend base URL, e.g. {"qwen2.5-7b-instruct":"http://127.0.0.1:8082"}. */
+  /**
+   * JSON map model id -> backend base URL, or a list of replica URLs, e.g.
+   * {"qwen2.5-7b-instruct":"http://127.0.0.1:8082","my-model":["http://a:8080","http://b:8080"]}.
+   * Catalogue ids get their catalogue facts; other ids are served as plain chat models.
+   * Unset together with SWITCHYARD_MODELS: the local stack (production models on 8081, 8082, ...).
+   */
   SWITCHYARD_BACKENDS?: string;
+  /**
+   * JSON map model id -> full description, read at run time (no rebuild):
+   * `{"backends": url | [urls], "tier"?: n | null, "contextLength"?: n, "displayName"?: s,
+   *   "price"?: {"inputUsdPerMTok": n, "outputUsdPerMTok": n}, "costWeight"?: n,
+   *   "capabilities"?: ["chat" | "tools" | "json_schema" | "embeddings" | "continuation"]}`.
+   * Catalogue ids default to their catalogue facts (capabilities chat, tools, json_schema, and
+   * continuation where the catalogue says so); other ids to tier null (never in a cascade) and
+   * chat. Replicas are balanced by least outstanding requests, skipping those whose circuit is
+   * open. An id may appear here or in SWITCHYARD_BACKENDS, not both.
+   */
+  SWITCHYARD_MODELS?: string;
   /** Bearer key the backends require (sent by the edge). */
   SWITCHYARD_BACKEND_API_KEY?: string;
   /** Comma-separated API keys: `name:sha256hex` entries, or raw keys (hashed at startup). */

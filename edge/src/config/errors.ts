@@ -35,7 +35,8 @@ export class EdgeConfigError extends Error {
 export function issuesFromZod(error: z.ZodError): ConfigIssue[] {
   return error.issues.map((issue) => ({
     variable: String(issue.path[0] ?? "environment"),
-    reason: issue.message,
+    // Where inside a JSON variable (e.g. "my-model.backends"), so the operator finds the entry.
+    reason: issue.path.length > 1 ? `${issue.path.slice(1).join(".")}: ${issue.message}` : issue.message,
   }));
 }
 

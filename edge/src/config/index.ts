@@ -1,15 +1,12 @@
 import { type CatalogueModel, catalogueModels } from "./catalogue";
 import type { EdgeEnv } from "./env";
 import { configProblems, EdgeConfigError, issuesFromZod } from "./errors";
-import { EnvSchema } from "./schema";
+import { buildRoster, type RosterModel } from "./models";
+import { DEFAULT_BACKENDS, EnvSchema } from "./schema";
 
 export type { EdgeEnv } from "./env";
 export { type ConfigIssue, configProblems, EdgeConfigError } from "./errors";
-
-/** A catalogue model that has a backend in this deployment. */
-export interface RosterModel extends CatalogueModel {
-  baseUrl: string;
-}
+export type { Capability, ModelPrice, RosterModel } from "./models";
 
 export interface AuthConfig {
   /** Raw SWITCHYARD_API_KEYS spec; hashed once by the auth middleware. */
@@ -74,15 +71,17 @@ export function loadEdgeConfig(env: EdgeEnv, catalogue: CatalogueModel[] = catal
   const e = parsed.data;
   const problems = configProblems();
 
-  const known = new Set(catalogue.map((m) => m.id));
-  const unknown = Object.keys(e.SWITCHYARD_BACKENDS).filter((id) => !known.has(id));
-  if (unknown.length > 0)
-    problems.add("SWITCHYARD_BACKENDS", `names models that are not in the catalogue: ${unknown.join(", ")}`);
-  const roster = catalogue.flatMap((m) => {
-    const baseUrl = e.SWITCHYARD_BACKENDS[m.id];
-    return baseUrl ? [{ ...m, baseUrl: baseUrl.replace(/\/+$/, "") }] : [];
-  });
-  if (roster.length === 0 && unknown.length === 0) problems.add("SWITCHYARD_BACKENDS", "names no model");
+  const neither = e.SWITCHYARD_BACKENDS === undefined && e.SWITCHYARD_MODELS === undefined;
+  const backends =
+    e.SWITCHYARD_BACKENDS ??
+    (neither ? Object.fromEntries(Object.entries(DEFAULT_BACKENDS).map(([id, url]) => [id, [url]])) : {});
+  const roster = buildRoster(e.SWITCHYARD_MODELS ?? {}, backends, catalogue, problems.add);
+  if (roster.length === 0) {
+    problems.add(
+      e.SWITCHYARD_MODELS === undefined ? "SWITCHYARD_BACKENDS" : "SWITCHYARD_MODELS",
+      "SWITCHYARD_BACKENDS and SWITCHYARD_MODELS name no model",
+    );
+  }
   if (e.SWITCHYARD_DEV_TOKENS && !e.SWITCHYARD_JWT_SECRET)
     problems.add("SWITCHYARD_DEV_TOKENS", "needs SWITCHYARD_JWT_SECRET (the tokens are HS256)");
   if ((e.UPSTASH_REDIS_REST_URL === undefined) !== (e.UPSTASH_REDIS_REST_TOKEN === undefined)) {

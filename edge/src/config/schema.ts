@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { catalogueModels } from "./catalogue";
+import { BackendsSchema, jsonText, ModelsSchema } from "./models";
 
 const intFrom = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
 const flag = z
@@ -21,19 +22,9 @@ export const DEFAULT_BACKENDS: Record<string, string> = Object.fromEntries(
     .map((m, i) => [m.id, `http://127.0.0.1:${8081 + i}`]),
 );
 
-const BackendsSchema = z
-  .string()
-  .optional()
-  .transform((text, ctx) => {
-    if (!text?.trim()) return DEFAULT_BACKENDS;
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      ctx.addIssue({ code: "custom", message: "SWITCHYARD_BACKENDS must be a JSON object" });
-      return z.NEVER;
-    }
-  })
-  .pipe(z.record(z.string().min(1), z.url({ protocol: /^https?$/ })));
+/** Unset or blank: undefined (the caller picks the default); otherwise JSON checked by `schema`. */
+const jsonVariable = <T extends z.ZodType>(name: string, schema: T) =>
+  optionalText.pipe(jsonText(name).pipe(schema).optional());
 
 /** `*`, or a comma-separated list of origins (scheme://host[:port], no path); empty: CORS off. */
 const CorsOriginsSchema = z
@@ -60,7 +51,8 @@ const CorsOriginsSchema = z
 
 /** Validates the raw environment; every knob has a default so an empty env is a working dev setup. */
 export const EnvSchema = z.object({
-  SWITCHYARD_BACKENDS: BackendsSchema,
+  SWITCHYARD_BACKENDS: jsonVariable("SWITCHYARD_BACKENDS", BackendsSchema),
+  SWITCHYARD_MODELS: jsonVariable("SWITCHYARD_MODELS", ModelsSchema),
   SWITCHYARD_BACKEND_API_KEY: optionalText,
   SWITCHYARD_API_KEYS: z.string().default(""),
   SWITCHYARD_JWT_SECRET: optionalText,

@@ -1,14 +1,16 @@
-import type { ProxyConfig, RosterModel } from "../config";
+import type { ProxyConfig } from "../config";
 import { type AttemptFailed, type AttemptStarted, ClientGone, startAttempt } from "./attempt";
 import { backoffDelayMs, sleep } from "./backoff";
-import type { CircuitBreaker } from "./breaker";
+import type { ReplicaLease, ReplicaPool } from "./replicas";
 
 export interface DispatchOptions {
   /** Models to try, in order: the routed model, then its fallbacks. */
   candidates: string[];
-  roster: RosterModel[];
   config: ProxyConfig;
-  breakerFor: (modelId: string) => CircuitBreaker;
+  /** The backends of a model (undefined: not served here, skipped). */
+  replicasFor: (modelId: string) => ReplicaPool | undefined;
+  /** Backend API path. Default: /v1/chat/completions. */
+  path?: string;
   /** The upstream request body minus `model` (set per candidate). */
   body: Record<string, unknown>;
   signal?: AbortSignal | undefined;
@@ -26,7 +28,7 @@ interface Trail {
 }
 
 export type DispatchResult =
-  | (Trail & { kind: "started"; modelId: string; started: AttemptStarted; breaker: CircuitBreaker })
+  | (Trail & { kind: "started"; modelId: string; started: AttemptStarted; lease: ReplicaLease })
   | (Trail & {
       kind: "rejected";
       modelId: string;
@@ -39,12 +41,13 @@ export type DispatchResult =
 
 /**
  * Tries candidates one after another (never in parallel: a Worker may hold only 6 outgoing
- * connections per request) until one produces a first token. Per model: skip when its breaker
- * is open, retry retryable failures with jittered exponential backoff honouring Retry-After (a
+ * connections per request) until one produces a first token. Per model: pick its least busy
+ * replica whose breaker admits a request (skip the model when none does), retry retryable
+ * failures with jittered exponential backoff honouring Retry-After (a
  * Retry-After longer than `retryMaxMs` moves on instead of waiting), then fall back to the next.
  *
  * @example
- * const result = await dispatch({ candidates: [d.modelId, ...d.fallbacks], roster, config, breakerFor, body });
+ * const result = await dispatch({ candidates: [d.modelId, ...d.fallbacks], config, replicasFor, body });
  */
 export async function dispatch(opts: DispatchOptions): Promise<DispatchResult> {
   const trail: Trail = { attempts: 0, fallbackFrom: [] };
@@ -53,18 +56,19 @@ export async function dispatch(opts: DispatchOptions): Promise<DispatchResult> {
   const { config } = opts;
 
   for (const modelId of opts.candidates) {
-    const model = opts.roster.find((m) => m.id === modelId);
-    if (!model) continue;
-    const breaker = opts.breakerFor(modelId);
+    const replicas = opts.replicasFor(modelId);
+    if (!replicas) continue;
     for (let attempt = 0; attempt <= config.retries; attempt++) {
-      if (!breaker.tryAcquire()) {
+      // Each attempt picks again: a retry goes to another replica when one is less busy.
+      const lease = replicas.acquire();
+      if (!lease) {
         opts.onAttempt?.(modelId, "breaker_open");
-        soonestRetryMs = Math.min(soonestRetryMs, breaker.retryInMs);
+        soonestRetryMs = Math.min(soonestRetryMs, replicas.retryInMs);
         break;
       }
       trail.attempts += 1;
       const outcome = await startAttempt({
-        url: `${model.baseUrl}/v1/chat/completions`,
+        url: `${lease.url}${opts.path ?? "/v1/chat/completions"}`,
         body: { ...opts.body, model: modelId },
         backendApiKey: config.backendApiKey,
         ttftBudgetMs: config.ttftBudgetMs,
@@ -72,15 +76,14 @@ export async function dispatch(opts: DispatchOptions): Promise<DispatchResult> {
         fetch: opts.fetch,
         headers: opts.headers,
       }).catch((error: unknown) => {
-        breaker.release();
+        lease.release();
         throw error;
       });
       opts.onAttempt?.(modelId, outcome.kind === "failed" ? outcome.code : outcome.kind);
-      if (outcome.kind === "started")
-        return { ...trail, kind: "started", modelId, started: outcome, breaker };
+      if (outcome.kind === "started") return { ...trail, kind: "started", modelId, started: outcome, lease };
       if (outcome.kind === "rejected") {
         // The backend works; the request is the problem. No retry storm.
-        breaker.onSuccess();
+        lease.onSuccess();
         return {
           ...trail,
           kind: "rejected",
@@ -92,8 +95,8 @@ export async function dispatch(opts: DispatchOptions): Promise<DispatchResult> {
         };
       }
       lastFailure = outcome;
-      if (outcome.breakerFailure) breaker.onFailure();
-      else breaker.release();
+      if (outcome.breakerFailure) lease.onFailure();
+      else lease.release();
       if (outcome.retryAfterMs !== null) soonestRetryMs = Math.min(soonestRetryMs, outcome.retryAfterMs);
       if (!outcome.retryable || attempt === config.retries) break;
       if (outcome.retryAfterMs !== null && outcome.retryAfterMs > config.retryMaxMs) break;
