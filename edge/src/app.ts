@@ -3,7 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import { completionCacheHooks } from "./completion/cache-hooks";
 import { CHAT_FIELDS } from "./completion/fields";
 import { type CompletionDeps, runCompletion } from "./completion/pipeline";
-import { fromChat, fromGenerate } from "./completion/request";
+import { FALLBACK_HEADER, fromChat, fromGenerate } from "./completion/request";
 import type { EdgeConfig } from "./config";
 import type { EdgeDependencies } from "./config/dependencies";
 import type { EdgeHonoEnv } from "./http/context";
@@ -129,11 +129,17 @@ export function createApp(config: EdgeConfig, deps: EdgeDependencies) {
 
   app.openapi(
     chatCompletionsRoute,
-    (c) => runCompletion(c, fromChat(c.req.valid("json")), completionDeps) as never,
+    (c) =>
+      runCompletion(c, fromChat(c.req.valid("json"), c.req.header(FALLBACK_HEADER)), completionDeps) as never,
   );
   app.openapi(
     generateRoute,
-    (c) => runCompletion(c, fromGenerate(c.req.valid("json")), completionDeps) as never,
+    (c) =>
+      runCompletion(
+        c,
+        fromGenerate(c.req.valid("json"), c.req.header(FALLBACK_HEADER)),
+        completionDeps,
+      ) as never,
   );
 
   app.openapi(modelsRoute, (c) => {

@@ -6,7 +6,14 @@ import { ChatCompletionRequestSchema, GenerateRequestSchema } from "../routes/sc
 import { AUTO_MODEL } from "../routing";
 import { type ReplyMeta, replyFormats, toolCallsAsDeltas } from "./format";
 import { type CompletionDeps, recordRequest, switchyardHeaders } from "./pipeline";
-import { type CompletionRequest, cacheKey, type Endpoint, fromChat, fromGenerate } from "./request";
+import {
+  type CompletionRequest,
+  cacheKey,
+  type Endpoint,
+  FALLBACK_HEADER,
+  fromChat,
+  fromGenerate,
+} from "./request";
 
 type C = Context<EdgeHonoEnv>;
 
@@ -15,10 +22,10 @@ async function readRequest(c: C, endpoint: Endpoint): Promise<CompletionRequest 
   const body: unknown = await c.req.json().catch(() => null);
   if (endpoint === "chat.completions") {
     const parsed = ChatCompletionRequestSchema.safeParse(body);
-    return parsed.success ? fromChat(parsed.data) : null;
+    return parsed.success ? fromChat(parsed.data, c.req.header(FALLBACK_HEADER)) : null;
   }
   const parsed = GenerateRequestSchema.safeParse(body);
-  return parsed.success ? fromGenerate(parsed.data) : null;
+  return parsed.success ? fromGenerate(parsed.data, c.req.header(FALLBACK_HEADER)) : null;
 }
 
 /**

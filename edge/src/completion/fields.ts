@@ -22,6 +22,7 @@ const absent = (v: unknown) => v === undefined || v === null;
 
 export const CHAT_FIELDS: Readonly<Record<string, FieldRule>> = {
   model: { treatment: "honoured" },
+  models: { treatment: "honoured" },
   messages: { treatment: "honoured" },
   max_tokens: { treatment: "honoured" },
   max_completion_tokens: { treatment: "honoured" },

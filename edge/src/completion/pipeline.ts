@@ -13,10 +13,17 @@ import { spanOf } from "../middleware/tracing";
 import { ClientGone } from "../proxy/attempt";
 import { dispatch } from "../proxy/dispatch";
 import type { ReplicaPool } from "../proxy/replicas";
-import { AUTO_MODEL, type RoutingDecision, type RoutingPolicy } from "../routing";
+import type { RoutingDecision, RoutingPolicy } from "../routing";
 import { type ReplyMeta, replyFormats, type SwitchyardInfo } from "./format";
+import { modelChoiceRefusal, unavailableError } from "./model-choice";
 import { type RelayOutcome, relayJson, relayStream } from "./relay";
-import { type CompletionRequest, lastUserText, promptText, upstreamBody } from "./request";
+import {
+  type CompletionRequest,
+  lastUserText,
+  promptText,
+  requiredCapabilities,
+  upstreamBody,
+} from "./request";
 
 export interface CompletionDeps {
   config: EdgeConfig;
@@ -170,22 +177,11 @@ function metaFor(
  */
 export async function runCompletion(c: C, req: CompletionRequest, deps: CompletionDeps): Promise<Response> {
   const started = Date.now();
-  const inRoster = deps.config.roster.some((m) => m.id === req.model);
-  if (req.model !== AUTO_MODEL && !inRoster) {
-    recordRequest(
-      c,
-      deps,
-      req,
-      started,
-      { reason: "none", confidence: null },
-      unanswered(404, "rejected", "model_not_found"),
-    );
-    throw new ApiError(
-      404,
-      "model_not_found",
-      `The model "${req.model}" does not exist; see GET /v1/models`,
-      { param: "model" },
-    );
+  const refusal = modelChoiceRefusal(req, deps.config.roster);
+  if (refusal) {
+    const f = unanswered(refusal.status, "rejected", refusal.code);
+    recordRequest(c, deps, req, started, { reason: "none", confidence: null }, f);
+    throw refusal;
   }
 
   const decision = await deps.routing.decide({
@@ -193,6 +189,8 @@ export async function runCompletion(c: C, req: CompletionRequest, deps: Completi
     text: promptText(req),
     lastUserText: lastUserText(req),
     maxTokens: req.maxTokens,
+    fallbacks: req.fallbacks,
+    needs: requiredCapabilities(req),
   });
   const route = { reason: decision.reason, confidence: decision.confidence };
   let result: Awaited<ReturnType<typeof dispatch>>;
@@ -241,15 +239,14 @@ export async function runCompletion(c: C, req: CompletionRequest, deps: Completi
         headers: switchyardHeaders({ ...meta.switchyard, model: result.modelId }),
       });
     }
+    const unavailable = unavailableError(req, result.retryAfterSeconds, switchyardHeaders(meta.switchyard));
     recordRequest(c, deps, req, started, route, {
       ...base,
       status: 503,
       outcome: "error",
-      errorCode: "no_backend_available",
+      errorCode: unavailable.code,
     });
-    throw new ApiError(503, "no_backend_available", "No model backend is available right now; retry later", {
-      headers: { ...switchyardHeaders(meta.switchyard), "retry-after": String(result.retryAfterSeconds) },
-    });
+    throw unavailable;
   }
 
   noteUpstreamTtft(c.req.raw, result.started.ttftMs);

@@ -1,5 +1,6 @@
 import { sha256, toHex } from "../middleware/auth/api-keys";
 import type { ChatCompletionRequest, GenerateRequest } from "../routes/schemas";
+import type { FallbackChoice } from "../routing/policy";
 
 export type Endpoint = "chat.completions" | "generate";
 
@@ -51,6 +52,8 @@ export interface CompletionRequest {
   stream: boolean;
   includeUsage: boolean;
   forwarded: ForwardedFields;
+  /** Who may answer if `model` cannot (explicit models only; see completion/model-choice.ts). */
+  fallbacks: FallbackChoice;
 }
 
 const FORWARDED_KEYS = [
@@ -93,7 +96,25 @@ function normaliseMessage(m: ChatCompletionRequest["messages"][number]): Normali
   return { role: m.role === "developer" ? "system" : m.role, content: textOf(m.content) };
 }
 
-export function fromChat(body: ChatCompletionRequest): CompletionRequest {
+/** Header by which a client lets other models stand in for the one it named (the size cascade). */
+export const FALLBACK_HEADER = "x-switchyard-fallback";
+
+/**
+ * The fallbacks a client asked for: its own `models` list (OpenRouter-style, tried in order
+ * after `model`), else the cascade with `x-switchyard-fallback: true`, else none.
+ *
+ * @example fallbackChoice(body.models, c.req.header(FALLBACK_HEADER)) // { kind: "none" }
+ */
+export function fallbackChoice(
+  models: readonly string[] | null | undefined,
+  header: string | undefined,
+): FallbackChoice {
+  if (models?.length) return { kind: "list", models: [...models] };
+  return /^(true|1|yes)$/i.test(header?.trim() ?? "") ? { kind: "cascade" } : { kind: "none" };
+}
+
+/** A chat request; `fallbackHeader` is the client's x-switchyard-fallback header, if any. */
+export function fromChat(body: ChatCompletionRequest, fallbackHeader?: string): CompletionRequest {
   return {
     endpoint: "chat.completions",
     model: body.model,
@@ -111,10 +132,11 @@ export function fromChat(body: ChatCompletionRequest): CompletionRequest {
     stream: body.stream ?? false,
     includeUsage: body.stream_options?.include_usage ?? false,
     forwarded: forwardedFields(body),
+    fallbacks: fallbackChoice(body.models, fallbackHeader),
   };
 }
 
-export function fromGenerate(body: GenerateRequest): CompletionRequest {
+export function fromGenerate(body: GenerateRequest, fallbackHeader?: string): CompletionRequest {
   return {
     endpoint: "generate",
     model: body.model,
@@ -127,6 +149,7 @@ export function fromGenerate(body: GenerateRequest): CompletionRequest {
     stream: body.stream ?? false,
     includeUsage: true,
     forwarded: {},
+    fallbacks: fallbackChoice(null, fallbackHeader),
   };
 }
 
@@ -175,6 +198,8 @@ export function cacheMaterial(r: CompletionRequest): string {
     r.seed,
     r.stop,
     r.forwarded,
+    // An entry made by a stand-in model must not answer a request that allowed none.
+    r.fallbacks,
   ]);
 }
 

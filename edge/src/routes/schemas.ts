@@ -78,6 +78,10 @@ export const ChatCompletionRequestSchema = z
       .string()
       .min(1)
       .openapi({ description: 'A catalogue model id, or "auto" to let the router choose.', example: "auto" }),
+    models: z.array(z.string().min(1)).min(1).max(16).nullish().openapi({
+      description:
+        "Fallbacks, in order, for an explicit `model` that cannot answer (OpenRouter-style). Without it (or `x-switchyard-fallback: true`) a named model answers or the request fails with 503 model_unavailable.",
+    }),
     messages: z.array(ChatMessageSchema).min(1).max(2_000),
     max_tokens: maxTokens.nullish(),
     max_completion_tokens: maxTokens.nullish(),

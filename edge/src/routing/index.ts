@@ -6,7 +6,7 @@ import { createRoundRobinPolicy } from "./round-robin";
 
 export { cascadeAfter } from "./cascade";
 export { createExplicitPolicy } from "./explicit";
-export type { RoutingDecision, RoutingInput, RoutingPolicy } from "./policy";
+export type { FallbackChoice, RoutingDecision, RoutingInput, RoutingPolicy } from "./policy";
 export { createRoundRobinPolicy } from "./round-robin";
 
 /** The model id that asks the router to choose. */
@@ -35,8 +35,10 @@ export interface RoutingOptions {
 }
 
 /**
- * Explicit model ids go to that model; `auto` goes to the auto policy. A policy that throws or
- * names a model without a backend degrades to round-robin and says so in `reason`.
+ * Explicit model ids go to that model (fallbacks only when the client opted in); `auto` goes to
+ * the auto policy, with the cascade. A policy that throws or names a model without a backend
+ * degrades to round-robin and says so in `reason`. Models lacking a capability the request
+ * needs (`needs`) are never candidates: for `auto` the first capable one of the cascade answers.
  *
  * @example
  * const routing = createRoutingPolicy({ roster: config.roster });
@@ -47,24 +49,47 @@ export function createRoutingPolicy(opts: RoutingOptions): RoutingPolicy {
   const fallback = createRoundRobinPolicy(opts.roster);
   const auto = opts.auto ?? fallback;
   const inRoster = new Set(opts.roster.map((m) => m.id));
+  const capabilities = new Map(opts.roster.map((m) => [m.id, new Set(m.capabilities)]));
+  const capable = (id: string, needs: readonly string[]) =>
+    needs.every((n) => capabilities.get(id)?.has(n as never) === true);
+  const decideAuto = async (input: RoutingInput): Promise<RoutingDecision> => {
+    try {
+      const decision = await auto.decide(input);
+      if (inRoster.has(decision.modelId)) {
+        return {
+          ...decision,
+          fallbacks: decision.fallbacks.filter((id) => inRoster.has(id) && id !== decision.modelId),
+        };
+      }
+      const d = await fallback.decide(input);
+      return { ...d, reason: `default:${auto.name}-chose-unknown-model` };
+    } catch {
+      const d = await fallback.decide(input);
+      return { ...d, reason: `default:${auto.name}-failed` };
+    }
+  };
   return {
     name: `explicit+${auto.name}`,
     async decide(input: RoutingInput): Promise<RoutingDecision> {
-      if (input.requestedModel !== AUTO_MODEL) return explicit.decide(input);
-      try {
-        const decision = await auto.decide(input);
-        if (inRoster.has(decision.modelId)) {
-          return {
-            ...decision,
-            fallbacks: decision.fallbacks.filter((id) => inRoster.has(id) && id !== decision.modelId),
-          };
-        }
-        const d = await fallback.decide(input);
-        return { ...d, reason: `default:${auto.name}-chose-unknown-model` };
-      } catch {
-        const d = await fallback.decide(input);
-        return { ...d, reason: `default:${auto.name}-failed` };
+      const needs = input.needs ?? [];
+      if (input.requestedModel !== AUTO_MODEL) {
+        const d = await explicit.decide(input);
+        return { ...d, fallbacks: d.fallbacks.filter((id) => capable(id, needs)) };
       }
+      const d = await decideAuto(input);
+      if (capable(d.modelId, needs))
+        return { ...d, fallbacks: d.fallbacks.filter((id) => capable(id, needs)) };
+      // The router's pick cannot do what the request needs: the cascade's first capable model answers.
+      const [next, ...rest] = d.fallbacks.filter((id) => capable(id, needs));
+      // (The pipeline refuses requests no served model can answer before routing them.)
+      if (next === undefined) return d;
+      return {
+        ...d,
+        modelId: next,
+        fallbacks: rest,
+        confidence: null,
+        reason: `${d.reason}:needs=${needs.join("+")}`,
+      };
     },
   };
 }

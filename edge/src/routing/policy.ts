@@ -1,3 +1,12 @@
+import type { Capability } from "../config";
+
+/**
+ * Which models may answer when the requested one cannot: none (an explicit model is served by
+ * that model or fails), the size cascade (`auto`, or a client that opted in), or the client's
+ * own ordered list (OpenRouter-style `models: [...]`).
+ */
+export type FallbackChoice = { kind: "none" } | { kind: "cascade" } | { kind: "list"; models: string[] };
+
 /** What a routing policy sees of a request. Features are computed from `text` by the policy itself. */
 export interface RoutingInput {
   /** "auto" or a catalogue model id. */
@@ -7,6 +16,10 @@ export interface RoutingInput {
   /** The user's last message alone (what the classifier's features describe). */
   lastUserText: string;
   maxTokens: number | null;
+  /** Fallbacks for an explicit model (ignored for `auto`, which always cascades). Default: none. */
+  fallbacks?: FallbackChoice;
+  /** What the answering model must support (tools, json_schema, ...); others are never picked. */
+  needs?: readonly Capability[];
 }
 
 /** A routing decision: the model to try first, and the cascade to fall back on, in order. */

@@ -21,10 +21,13 @@ describe("routing", () => {
     ]);
   });
 
-  it("explicit model ids are honoured with the cascade as fallbacks", async () => {
-    const d = await createRoutingPolicy({ roster }).decide(input("gemma-2-9b-it"));
+  it("explicit model ids are honoured, with the cascade as fallbacks when opted in", async () => {
+    const d = await createRoutingPolicy({ roster }).decide({
+      ...input("gemma-2-9b-it"),
+      fallbacks: { kind: "cascade" },
+    });
     expect(d).toMatchObject({ modelId: "gemma-2-9b-it", reason: "explicit", confidence: null });
-    expect(d.fallbacks[0]).toBe("llama-3.1-nemotron-51b-instruct");
+    expect(d.fallbacks[0]).toBe(cascadeAfter(roster, "gemma-2-9b-it")[0]);
   });
 
   it("auto rotates over the production roster", async () => {
@@ -46,5 +49,50 @@ describe("routing", () => {
     const d = await createRoutingPolicy({ roster, auto: unknown }).decide(input("auto"));
     expect(d.reason).toBe("default:classifier-chose-unknown-model");
     expect(roster.map((m) => m.id)).toContain(d.modelId);
+  });
+});
+
+describe("explicit model semantics and capabilities", () => {
+  const custom = loadEdgeConfig({
+    SWITCHYARD_MODELS: JSON.stringify({
+      small: { backends: "http://a", tier: 1, capabilities: ["chat"] },
+      mid: { backends: "http://b", tier: 2, capabilities: ["chat", "tools"] },
+      big: { backends: "http://c", tier: 3, capabilities: ["chat", "tools", "json_schema"] },
+    }),
+  }).roster;
+  const routing = createRoutingPolicy({ roster: custom });
+
+  it("an explicit model has no fallbacks unless the client opts in", async () => {
+    expect((await routing.decide(input("small"))).fallbacks).toEqual([]);
+    expect((await routing.decide({ ...input("small"), fallbacks: { kind: "cascade" } })).fallbacks).toEqual([
+      "mid",
+      "big",
+    ]);
+    const listed = await routing.decide({
+      ...input("big"),
+      fallbacks: { kind: "list", models: ["small", "big", "mid"] },
+    });
+    expect(listed).toMatchObject({ modelId: "big", reason: "explicit", fallbacks: ["small", "mid"] });
+  });
+
+  it("fallbacks and auto picks skip models lacking a needed capability", async () => {
+    const opted = await routing.decide({ ...input("mid"), fallbacks: { kind: "cascade" }, needs: ["tools"] });
+    expect(opted.fallbacks).toEqual(["big"]);
+    const auto: RoutingPolicy = {
+      name: "classifier",
+      decide: async () => ({
+        modelId: "small",
+        reason: "classifier:p=0.90",
+        confidence: 0.9,
+        fallbacks: ["mid", "big"],
+      }),
+    };
+    const d = await createRoutingPolicy({ roster: custom, auto }).decide({
+      ...input("auto"),
+      needs: ["json_schema"],
+    });
+    expect(d).toMatchObject({ modelId: "big", fallbacks: [], reason: "classifier:p=0.90:needs=json_schema" });
+    const plain = await createRoutingPolicy({ roster: custom, auto }).decide(input("auto"));
+    expect(plain.modelId).toBe("small");
   });
 });

@@ -218,11 +218,17 @@ describe("edge e2e: openai client -> wrangler dev -> real backends", () => {
     expect(text.trimEnd().endsWith("data: [DONE]")).toBe(true);
   });
 
-  it("a backend that goes away is replaced by the next larger model", async (ctx) => {
+  it("a backend that goes away: 503 naming it, or the next larger model when the client opts in", async (ctx) => {
     if (!ready) return ctx.skip();
     await primary?.stop();
+    await expect(
+      client().chat.completions.create({ model: PRIMARY, messages: prompt("The dog ran"), max_tokens: 16 }),
+    ).rejects.toMatchObject({ status: 503, code: "model_unavailable", param: "model" });
     const { data, response } = await client()
-      .chat.completions.create({ model: PRIMARY, messages: prompt("The dog ran"), max_tokens: 16 })
+      .chat.completions.create(
+        { model: PRIMARY, messages: prompt("The dog ran"), max_tokens: 16 },
+        { headers: { "x-switchyard-fallback": "true" } },
+      )
       .withResponse();
     expect(data.model).toBe(FALLBACK);
     expect(response.headers.get("x-switchyard-model")).toBe(FALLBACK);

@@ -53,9 +53,12 @@ afterEach(async () => {
   expect(chatText(sse.events)).toBe(FULL_TEXT);
 });
 
+/** The scenarios exercise the cascade, so the client opts into fallbacks (see scenario 16 for without). */
 async function chat(model: string, stream = false) {
   const started = Date.now();
-  const res = await edge.post("/v1/chat/completions", chatBody(model, { stream }));
+  const res = await edge.post("/v1/chat/completions", chatBody(model, { stream }), {
+    headers: { "x-switchyard-fallback": "true" },
+  });
   return { res, elapsed: Date.now() - started };
 }
 
