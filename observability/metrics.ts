@@ -61,8 +61,6 @@ export const edgeMetrics = {
   upstreamAttempts: "switchyard_upstream_attempts_total",
   /** Gauge: circuit state per backend, label model (0 closed, 1 half-open, 2 open; max over isolates). */
   circuitState: "switchyard_circuit_state",
-  /** Gauge: 1 when the model's circuit is not closed (older form of circuitState). */
-  breakerOpen: "switchyard_breaker_open",
   /** Counter: request records the log could not write (database outage). */
   logWriteFailures: "switchyard_log_write_failures_total",
   /** Counter: rate-limit or cache store failures (requests let through). */

@@ -37,6 +37,7 @@ const USAGE = `usage: npm run bench [-- options]
   --no-edge               skip the edge (and the floor)
   --only gateway-overhead run only the gateway-overhead scenario (fake upstream; no model backends)
   --no-overhead           skip the gateway-overhead scenario
+  --systems floor,edge    gateway-overhead: measure only these systems
   --wrangler-dev          add the floor and the edge under \`wrangler dev\` as extra overhead rows
   --report-only [FILE]    regenerate bench/report.md from a results file (default: the newest)
   --router-dir DIR --router-data FILE   arguments for the router's evaluate command`;
@@ -52,7 +53,7 @@ function newestResults(): string | null {
 function overheadPlanFor(
   quick: boolean,
   concurrencyArg: string | undefined,
-  values: { "wrangler-dev"?: boolean; "no-peers"?: boolean },
+  values: { "wrangler-dev"?: boolean; "no-peers"?: boolean; systems?: string | undefined },
 ): OverheadPlan {
   return {
     model: ROSTER[0] as string,
@@ -67,6 +68,7 @@ function overheadPlanFor(
     upstream: { firstTokenMs: 20, chunks: 20, gapMs: 5 },
     wranglerDev: values["wrangler-dev"] ?? false,
     peers: !values["no-peers"],
+    ...(values.systems ? { systems: values.systems.split(",") } : {}),
   };
 }
 
@@ -120,6 +122,7 @@ async function main(): Promise<void> {
       only: { type: "string" },
       "no-overhead": { type: "boolean", default: false },
       "wrangler-dev": { type: "boolean", default: false },
+      systems: { type: "string" },
       "report-only": { type: "boolean", default: false },
       "router-dir": { type: "string" },
       "router-data": { type: "string" },

@@ -64,6 +64,8 @@ export interface EdgeOptions {
   rateLimitRefillPerSecond: number;
   name?: string;
   routingPolicy?: string;
+  /** Opens workerd's V8 inspector on this port (CPU profiles). */
+  inspectorPort?: number;
 }
 
 /** The edge's wrangler config (repository root, or edge/ in older layouts); null when absent. */
@@ -115,6 +117,7 @@ export async function startEdge(opts: EdgeOptions): Promise<Service> {
     bundleDir: await edgeBundleDir(),
     bindings: edgeBindings(opts),
     readyPath: "/health",
+    ...(opts.inspectorPort ? { inspectorPort: opts.inspectorPort } : {}),
   });
 }
 

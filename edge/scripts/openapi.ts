@@ -19,7 +19,7 @@ export async function renderOpenApi(): Promise<string> {
   const app = createApp(config, {
     tokenBuckets: createMemoryTokenBucketStore(),
     cache: createMemoryCacheStore(),
-    logSink: createJsonLinesSink(() => {}),
+    logSink: createJsonLinesSink({ writeBatch: () => {} }),
   });
   const res = await app.request("/openapi.json");
   return `${JSON.stringify(await res.json(), null, 2)}\n`;

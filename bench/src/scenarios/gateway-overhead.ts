@@ -37,6 +37,8 @@ export interface OverheadPlan {
   /** Also measure the floor and the edge under `wrangler dev` (extra rows). */
   wranglerDev: boolean;
   peers: boolean;
+  /** Measure only these systems (besides the upstream directly); all when absent. */
+  systems?: string[];
 }
 
 /** One system at one concurrency, pooled over rounds. */
@@ -164,6 +166,7 @@ async function startSystems(plan: OverheadPlan, upstream: string, log: Log, note
     );
   // One at a time: on a 2-core machine parallel starts (bundling, Python imports) time out.
   for (const [name, start] of starters) {
+    if (plan.systems && !plan.systems.includes(name)) continue;
     try {
       const started = await start();
       systems.push({

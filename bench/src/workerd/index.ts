@@ -37,6 +37,8 @@ export interface WorkerdServiceOptions {
   /** Reuse a bundle already built into this directory (several workers from one bundle). */
   bundleDir?: string;
   port?: number;
+  /** Opens the V8 inspector here (CPU profiles: bench/src/cpu-profile.ts). */
+  inspectorPort?: number;
 }
 
 /**
@@ -70,7 +72,14 @@ export async function startWorkerd(opts: WorkerdServiceOptions): Promise<Service
     name: opts.name,
     command: bin("workerd"),
     // The port on the command line lets the CPU accounting find this service's processes.
-    args: ["serve", configFile, "--experimental", "--socket-addr", `http=127.0.0.1:${port}`],
+    args: [
+      "serve",
+      configFile,
+      "--experimental",
+      "--socket-addr",
+      `http=127.0.0.1:${port}`,
+      ...(opts.inspectorPort ? ["--inspector-addr", `127.0.0.1:${opts.inspectorPort}`] : []),
+    ],
     cwd: dir,
     port,
     readyPath: opts.readyPath,

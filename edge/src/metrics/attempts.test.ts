@@ -33,7 +33,7 @@ describe("trackAttempts", () => {
 });
 
 describe("recordCircuitStates", () => {
-  it("publishes 0/1/2 per backend and keeps switchyard_breaker_open", () => {
+  it("publishes 0/1/2 per backend (one gauge, no older duplicate)", () => {
     const metrics = createEdgeMetrics();
     const states = { a: "closed", b: "half-open", c: "open" } as const;
     recordCircuitStates(metrics, ["a", "b", "c"], (m) => ({ state: states[m as keyof typeof states] }));
@@ -41,6 +41,6 @@ describe("recordCircuitStates", () => {
     expect(text).toContain('switchyard_circuit_state{model="a"} 0');
     expect(text).toContain('switchyard_circuit_state{model="b"} 1');
     expect(text).toContain('switchyard_circuit_state{model="c"} 2');
-    expect(text).toContain('switchyard_breaker_open{model="c"} 1');
+    expect(text).not.toContain("switchyard_breaker_open");
   });
 });

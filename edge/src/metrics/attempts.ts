@@ -22,8 +22,7 @@ type BreakerState = "closed" | "half-open" | "open";
 const CIRCUIT_VALUE: Record<BreakerState, number> = { closed: 0, "half-open": 1, open: 2 };
 
 /**
- * Publishes every backend's circuit state: switchyard_circuit_state (0/1/2) and the older
- * switchyard_breaker_open (1 unless closed).
+ * Publishes every backend's circuit state as switchyard_circuit_state (0/1/2).
  *
  * @example recordCircuitStates(deps.metrics, roster.map((m) => m.id), deps.breakerFor);
  */
@@ -34,7 +33,6 @@ export function recordCircuitStates(
 ): void {
   for (const model of modelIds) {
     const state = breakerFor(model).state;
-    metrics.breakerState.set({ model }, state === "closed" ? 0 : 1);
     metrics.circuitState.set({ model }, CIRCUIT_VALUE[state]);
   }
 }

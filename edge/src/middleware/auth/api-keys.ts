@@ -49,6 +49,33 @@ function equalDigests(a: Uint8Array, b: Uint8Array): boolean {
   return diff === 0;
 }
 
+/** Keys an isolate remembers as verified; beyond this the memory starts over (no unbounded growth). */
+const MAX_VERIFIED = 1024;
+
+/**
+ * `matchApiKey` with a per-isolate memory of keys already verified, so a client's every request
+ * after its first skips the SHA-256. Only matches are remembered (a flood of wrong keys costs
+ * hashing, not memory); the memory belongs to one `entries` list, so new keys mean a new matcher.
+ *
+ * @example const match = apiKeyMatcher(await parseApiKeys(spec)); await match(token);
+ */
+export function apiKeyMatcher(
+  entries: ApiKeyEntry[] | Promise<ApiKeyEntry[]>,
+): (presented: string) => Promise<ApiKeyEntry | undefined> {
+  const list = Promise.resolve(entries);
+  const verified = new Map<string, ApiKeyEntry>();
+  return async (presented) => {
+    const known = verified.get(presented);
+    if (known) return known;
+    const entry = await matchApiKey(await list, presented);
+    if (entry) {
+      if (verified.size >= MAX_VERIFIED) verified.clear();
+      verified.set(presented, entry);
+    }
+    return entry;
+  };
+}
+
 /**
  * The entry whose hash matches the presented key. Every entry is compared (no early return),
  * and only hashes are compared, so timing reveals nothing about the stored keys.

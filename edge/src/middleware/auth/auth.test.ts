@@ -5,6 +5,7 @@ import { createLocalJWKSet, exportJWK, exportSPKI, generateKeyPair, type JWK, Si
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EdgeHonoEnv } from "../../http/context";
 import { renderError } from "../../http/errors";
+import { apiKeyMatcher } from "./api-keys";
 import { auth, createJwtVerifier, parseApiKeys, sha256, toHex } from "./index";
 
 const SECRET = "dev-secret-at-least-32-bytes-long-0123456789";
@@ -66,6 +67,20 @@ describe("API keys", () => {
     expect(((await unknown.json()) as { error: { type: string } }).error.type).toBe("authentication_error");
     // The stored hash itself is not a key.
     expect((await call(app, `Bearer ${aliceHash}`)).status).toBe(401);
+  });
+
+  it("remembers verified keys per matcher (same answer on repeat), never unknown ones", async () => {
+    const match = apiKeyMatcher(parseApiKeys(`alice:${toHex(await sha256("sk-alice"))}`));
+    const first = await match("sk-alice");
+    expect(first?.name).toBe("alice");
+    expect(await match("sk-alice")).toBe(first);
+    expect(await match("sk-unknown")).toBeUndefined();
+    expect(await match("sk-unknown")).toBeUndefined();
+    // A prefix or extension of a verified key is a different key.
+    expect(await match("sk-alic")).toBeUndefined();
+    expect(await match("sk-alice ")).toBeUndefined();
+    // Another matcher (new key list) knows nothing of the first one's memory.
+    expect(await apiKeyMatcher(parseApiKeys(`bob:${"0".repeat(64)}`))("sk-alice")).toBeUndefined();
   });
 
   it("401 with WWW-Authenticate for missing or malformed Authorization headers", async () => {

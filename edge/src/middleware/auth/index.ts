@@ -1,7 +1,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { EdgeHonoEnv, Principal } from "../../http/context";
 import { ApiError } from "../../http/errors";
-import { type ApiKeyEntry, matchApiKey } from "./api-keys";
+import { type ApiKeyEntry, apiKeyMatcher } from "./api-keys";
 import { type JwtVerifier, scopesOf } from "./jwt";
 
 export { type ApiKeyEntry, parseApiKeys, sha256, toHex } from "./api-keys";
@@ -34,7 +34,7 @@ export const clientIp = (c: Context): string => c.req.header("cf-connecting-ip")
  */
 export function auth(opts: AuthOptions): MiddlewareHandler<EdgeHonoEnv> {
   const realm = opts.realm ?? "switchyard";
-  const keys = Promise.resolve(opts.apiKeys);
+  const matchKey = apiKeyMatcher(opts.apiKeys);
   const unauthorized = (error: "invalid_request" | "invalid_token" | null, message: string) =>
     new ApiError(401, error === null ? "missing_credentials" : error, message, {
       headers: {
@@ -76,7 +76,7 @@ export function auth(opts: AuthOptions): MiddlewareHandler<EdgeHonoEnv> {
         });
       }
     } else {
-      const entry = await matchApiKey(await keys, token);
+      const entry = await matchKey(token);
       if (!entry) throw unauthorized("invalid_token", "Invalid API key");
       principal = { kind: "api_key", id: entry.name, scopes: ["*"], rateLimitKey: `key:${entry.name}` };
     }

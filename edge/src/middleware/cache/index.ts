@@ -23,7 +23,7 @@ export interface CacheOptions {
  * request goes on with `cacheWrite` set, which the proxy calls only for a reply that completed
  * cleanly (never errors, aborted or truncated streams). `Cache-Control: no-cache` skips the
  * lookup (the fresh reply still refreshes the entry); `no-store` skips the cache entirely.
- * Both report BYPASS. A failing store is treated as a miss.
+ * Both report BYPASS and work out no key on the request path. A failing store is treated as a miss.
  *
  * @example
  * app.post("/v1/chat/completions", cache({ store, ttlSeconds: 300, keyOf, render }));
@@ -31,37 +31,52 @@ export interface CacheOptions {
 export function cache(opts: CacheOptions): MiddlewareHandler<EdgeHonoEnv> {
   return async (c, next) => {
     const directives = (c.req.header("cache-control") ?? "").toLowerCase();
-    const noStore = directives.includes("no-store");
-    const noCache = noStore || directives.includes("no-cache");
-    const key = opts.ttlSeconds > 0 ? await opts.keyOf(c) : null;
+    if (directives.includes("no-store") || opts.ttlSeconds <= 0) {
+      // Nothing to look up and nothing to write: the key is never needed.
+      c.set("cacheStatus", "BYPASS");
+      return next();
+    }
+    if (directives.includes("no-cache")) {
+      // No lookup, so the key is only needed to refresh the entry: worked out after the reply,
+      // off the request path, and only for a reply that completed cleanly.
+      c.set("cacheStatus", "BYPASS");
+      c.set("cacheWrite", (entry) => {
+        const write = async () => {
+          const key = await opts.keyOf(c);
+          if (key !== null) await opts.store.set(key, JSON.stringify(entry), opts.ttlSeconds);
+        };
+        background(
+          c,
+          write().catch((error: unknown) => opts.onStoreError?.(error)),
+        );
+      });
+      return next();
+    }
+    const key = await opts.keyOf(c);
     if (key === null) {
       c.set("cacheStatus", "BYPASS");
       return next();
     }
-    if (!noCache) {
-      let entry: CachedCompletion | null = null;
-      try {
-        const text = await opts.store.get(key);
-        entry = text === null ? null : parseCachedCompletion(text);
-      } catch (error) {
-        opts.onStoreError?.(error);
-      }
-      if (entry) {
-        c.set("cacheStatus", "HIT");
-        return opts.render(c, entry);
-      }
+    let entry: CachedCompletion | null = null;
+    try {
+      const text = await opts.store.get(key);
+      entry = text === null ? null : parseCachedCompletion(text);
+    } catch (error) {
+      opts.onStoreError?.(error);
     }
-    c.set("cacheStatus", noCache ? "BYPASS" : "MISS");
-    if (!noStore) {
-      c.set("cacheWrite", (entry) => {
-        background(
-          c,
-          opts.store
-            .set(key, JSON.stringify(entry), opts.ttlSeconds)
-            .catch((error: unknown) => opts.onStoreError?.(error)),
-        );
-      });
+    if (entry) {
+      c.set("cacheStatus", "HIT");
+      return opts.render(c, entry);
     }
+    c.set("cacheStatus", "MISS");
+    c.set("cacheWrite", (entry) => {
+      background(
+        c,
+        opts.store
+          .set(key, JSON.stringify(entry), opts.ttlSeconds)
+          .catch((error: unknown) => opts.onStoreError?.(error)),
+      );
+    });
     await next();
   };
 }
