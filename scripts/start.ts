@@ -2,7 +2,7 @@
  * `npm start`: the whole Switchyard stack on this machine.
  *
  * 1. One backend per roster model (ports from the edge's DEFAULT_BACKENDS, 8081-8085), each
- *    serving its tiny development stand-in (SWITCHYARD_DEV=1, one thread), unless
+ *    serving its development stand-in, the SmolLM2-135M chat model (SWITCHYARD_DEV=1, one thread), unless
  *    SWITCHYARD_BACKENDS is set (then those backends are used as they are).
  * 2. Development credentials in .dev.vars when none are configured (printed once, with an
  *    `export KEY=...` line); credentials from the environment or a hand-written .dev.vars are

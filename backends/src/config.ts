@@ -15,6 +15,13 @@ export const backendOptionsSchema = z.object({
   id: z.string().min(1).optional(),
   modelDir: z.string().min(1).optional(),
   dev: z.boolean().default(false),
+  /** With --dev: the dev model every production id is served by (default: each entry's devStandIn). */
+  devStandIn: z.string().min(1).optional(),
+  /**
+   * auto: the GGUF's tokenizer.chat_template decides (a template: node-llama-cpp's chat wrapper;
+   * none: raw text); chat-template or raw force it.
+   */
+  promptFormat: z.enum(["auto", "chat-template", "raw"]).default("auto"),
   quant: z.enum(["q4", "q8"]).optional(),
   host: z.string().min(1).default("127.0.0.1"),
   port: z.number().int().min(0).max(65535).default(8080),
@@ -56,6 +63,8 @@ const ENV_NAMES = {
   id: "SWITCHYARD_MODEL_ID",
   modelDir: "SWITCHYARD_MODEL_DIR",
   dev: "SWITCHYARD_DEV",
+  devStandIn: "SWITCHYARD_DEV_STAND_IN",
+  promptFormat: "SWITCHYARD_PROMPT_FORMAT",
   quant: "SWITCHYARD_QUANT",
   host: "SWITCHYARD_HOST",
   port: "SWITCHYARD_PORT",

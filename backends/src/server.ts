@@ -83,6 +83,10 @@ export function createBackendServer(
         threads: options.threads,
         gpu: loaded.gpu,
         prompt_format: runtime.promptFormat,
+        prompt_format_source: loaded.promptFormatSource,
+        ...(loaded.resolved.promptFormat !== null && loaded.resolved.promptFormat !== loaded.promptFormat
+          ? { catalogue_prompt_format: loaded.resolved.promptFormat }
+          : {}),
       });
     },
     listen() {

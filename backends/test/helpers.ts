@@ -7,6 +7,14 @@ import type { LogFields } from "../src/telemetry/logger.js";
 export const MODEL_DIR = resolve(import.meta.dirname, "../../../shared/models");
 export const STORIES = resolve(MODEL_DIR, "stories260K.gguf");
 export const TINY_RANDOM = resolve(MODEL_DIR, "llama-2-tiny-random.gguf");
+/** A real chat model (ChatML template in its GGUF metadata): where chat templates matter. */
+export const SMOLLM2 = resolve(MODEL_DIR, "SmolLM2-135M-Instruct.Q4_1.gguf");
+export const smolPresent = existsSync(SMOLLM2);
+if (!smolPresent) {
+  const message = `SmolLM2 GGUF not found at ${SMOLLM2} (npm run models -- pull smollm2-135m-instruct)`;
+  if (process.env.CI === "true") throw new Error(message);
+  console.warn(`\n!!! SKIPPING SmolLM2 backend tests: ${message}\n`);
+}
 
 /** The tiny models are a precondition: fail in CI, skip loudly elsewhere. */
 export const modelsPresent = existsSync(STORIES) && existsSync(TINY_RANDOM);

@@ -68,10 +68,11 @@ describe("models list", () => {
         new RegExp(`^${id.replace(/\./g, "\\.")}\\s+production\\s+q4 Q4_K_M.*missing`, "m"),
       );
     }
+    expect(stdout).toMatch(/^stories260k\s+dev\s+f32 F32\s+1\.13 MiB\s+verified\s+stories260K\.gguf$/m);
+    expect(stdout).toMatch(/^llama-2-tiny-random\s+dev\s+.*verified\s+llama-2-tiny-random\.gguf$/m);
     expect(stdout).toMatch(
-      /^stories260k\s+dev\s+f32 F32\s+1\.13 MiB\s+verified\s+stories260K\.gguf\s+qwen2\.5-7b-instruct/m,
+      /^smollm2-135m-instruct\s+dev\s+q4 Q4_1\s+93\.81 MiB\s+present \(run verify\)\s+SmolLM2-135M-Instruct\.Q4_1\.gguf\s+codegemma-7b, qwen2\.5-7b-instruct, llama-3\.1-8b-instruct, gemma-2-9b-it, llama-3\.1-nemotron-51b-instruct$/m,
     );
-    expect(stdout).toMatch(/^llama-2-tiny-random\s+dev\s+.*verified.*codegemma-7b, gemma-2-9b-it$/m);
     expect(stdout).toMatch(/^qwen2\.5-7b-instruct\s+production\s+q4 Q4_K_M\s+4\.36 GiB\s+missing/m);
   });
 

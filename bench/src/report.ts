@@ -77,7 +77,7 @@ export function writeReport(results: BenchResults, resultsFile: string): void {
   out.push(
     "> **Read the numbers with care.** This is a small VM whose CPUs are shared with other work (builds, tests), the",
     "> load generator, the gateways and the model servers all run on the same cores, and the models are the tiny",
-    "> development stand-ins (stories260K, llama-2-tiny-random) served under the production ids, one llama.cpp thread",
+    "> development stand-in stories260K (SWITCHYARD_DEV_STAND_IN) served under every production id, one llama.cpp thread",
     "> each. Absolute numbers say little about production hardware; the comparisons (same backend, same load, one",
     "> run, interleaved) are what this report is for, and differences of a few ms are within the noise.",
     "",

@@ -48,7 +48,13 @@ export async function startBackend(modelId: string, opts: BackendOptions): Promi
       String(opts.parallel),
     ],
     cwd: REPO_DIR,
-    env: { SWITCHYARD_DEV: "1", SWITCHYARD_QUEUE_SIZE: String(opts.queueSize), SWITCHYARD_THREADS: "1" },
+    env: {
+      SWITCHYARD_DEV: "1",
+      // Gateway overhead wants the fastest real model behind every id, not the chat stand-in.
+      SWITCHYARD_DEV_STAND_IN: "stories260k",
+      SWITCHYARD_QUEUE_SIZE: String(opts.queueSize),
+      SWITCHYARD_THREADS: "1",
+    },
     port,
     readyPath: "/ready",
     readyTimeoutMs: 90_000,

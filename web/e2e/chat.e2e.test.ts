@@ -100,7 +100,12 @@ describe.skipIf(missing && !process.env.CI)("web app end to end (Chromium, real 
 
   beforeAll(async () => {
     if (missing) throw new Error(`web e2e cannot run: ${missing}`);
-    stack = await startStack({ models: [codeModel, storyModel], edgeEnv: bucket });
+    stack = await startStack({
+      models: [codeModel, storyModel],
+      // The tiny models: fast, and one of them reliably writes long enough to be stopped.
+      standIns: { [codeModel]: "llama-2-tiny-random", [storyModel]: "stories260k" },
+      edgeEnv: bucket,
+    });
     browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
     page = await browser.newPage({ viewport: { width: 1100, height: 720 }, colorScheme: "light" });
     page.setDefaultTimeout(60_000);

