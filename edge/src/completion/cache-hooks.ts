@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import type { EdgeHonoEnv } from "../http/context";
 import type { CachedCompletion } from "../middleware/cache/entry";
+import { cacheable, cacheKeyFor } from "../middleware/cache/key";
 import { sseData } from "../proxy/sse";
 import { ChatCompletionRequestSchema, GenerateRequestSchema } from "../routes/schemas";
 import { AUTO_MODEL } from "../routing";
@@ -8,7 +9,7 @@ import { type ReplyMeta, replyFormats, toolCallsAsDeltas } from "./format";
 import { type CompletionDeps, recordRequest, switchyardHeaders } from "./pipeline";
 import {
   type CompletionRequest,
-  cacheKey,
+  cacheMaterial,
   type Endpoint,
   FALLBACK_HEADER,
   fromChat,
@@ -36,11 +37,14 @@ async function readRequest(c: C, endpoint: Endpoint): Promise<CompletionRequest 
  */
 export function completionCacheHooks(endpoint: Endpoint, deps: CompletionDeps) {
   const inRoster = (id: string) => deps.config.roster.some((m) => m.id === id);
+  const keyPolicy = { ...deps.config.cache, secret: deps.config.promptHashKey };
   return {
     keyOf: async (c: C) => {
       const req = await readRequest(c, endpoint);
       if (!req || (req.model !== AUTO_MODEL && !inRoster(req.model))) return null;
-      return cacheKey(req);
+      if (!cacheable(deps.config.cache.mode, req)) return null;
+      const tenant = c.get("principal")?.rateLimitKey ?? "anonymous";
+      return cacheKeyFor(keyPolicy, tenant, cacheMaterial(req));
     },
     render: async (c: C, entry: CachedCompletion): Promise<Response> => {
       const started = Date.now();

@@ -1,4 +1,3 @@
-import { sha256, toHex } from "../middleware/auth/api-keys";
 import type { ChatCompletionRequest, GenerateRequest } from "../routes/schemas";
 import type { FallbackChoice } from "../routing/policy";
 
@@ -182,7 +181,8 @@ function canonicalJson(value: unknown): string {
  * "auto", messages (tool calls and results included), sampling parameters and every forwarded
  * field (tools, tool_choice, response_format, penalties, logit_bias, ...). Stream and usage
  * flags are left out on purpose, so a streamed and a plain request share an entry. Cache keys
- * are derived from this text; a new output-changing field only needs to be in the request.
+ * are HMACs of this text (middleware/cache/key.ts); a new output-changing field only needs to be
+ * in the request.
  *
  * @example cacheMaterial(fromChat(body)) // '[2,"chat.completions","auto",...]'
  */
@@ -201,15 +201,6 @@ export function cacheMaterial(r: CompletionRequest): string {
     // An entry made by a stand-in model must not answer a request that allowed none.
     r.fallbacks,
   ]);
-}
-
-/**
- * Cache key: SHA-256 of `cacheMaterial`.
- *
- * @example await cacheKey(fromChat(body)) // "cache:v2:3f7a..."
- */
-export async function cacheKey(r: CompletionRequest): Promise<string> {
-  return `cache:v2:${toHex(await sha256(cacheMaterial(r)))}`;
 }
 
 /** Body sent to a backend (minus `model`): always streaming, so TTFT and failures are observable. */

@@ -44,7 +44,16 @@ export interface EdgeEnv {
   SWITCHYARD_PROMPT_HASH_KEY?: string;
   SWITCHYARD_RATE_LIMIT_CAPACITY?: string;
   SWITCHYARD_RATE_LIMIT_REFILL_PER_SECOND?: string;
+  /** Response cache entry lifetime in seconds (default 300); 0 disables the cache. */
   SWITCHYARD_CACHE_TTL_SECONDS?: string;
+  /**
+   * Which requests the response cache answers: "deterministic" (default: temperature 0 or a
+   * `seed`), "all", or "off". Keys are HMACs (with SWITCHYARD_PROMPT_HASH_KEY; without it they
+   * are stable only within one isolate) over every output-changing field.
+   */
+  SWITCHYARD_CACHE_MODE?: string;
+  /** "true": one cache for all callers; default: entries scoped to the API key or JWT subject. */
+  SWITCHYARD_CACHE_SHARED?: string;
   /**
    * "true": request fields the gateway cannot honour are dropped (named in the response header
    * `x-switchyard-dropped-params`) instead of refused with a 400 `unsupported_parameter`. Default false.

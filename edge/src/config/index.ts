@@ -44,7 +44,13 @@ export interface EdgeConfig {
   metricsToken: string | undefined;
   promptHashKey: string;
   rateLimit: { capacity: number; refillPerSecond: number };
-  cache: { ttlSeconds: number };
+  cache: {
+    ttlSeconds: number;
+    /** deterministic: only temperature 0 or a seed; all; off. */
+    mode: "deterministic" | "all" | "off";
+    /** Entries shared by every caller instead of scoped to the tenant. */
+    shared: boolean;
+  };
   /** Drop request fields that cannot be honoured instead of answering 400 (operator opt-in). */
   dropUnsupportedParams: boolean;
   maxBodyBytes: number;
@@ -110,7 +116,11 @@ export function loadEdgeConfig(env: EdgeEnv, catalogue: CatalogueModel[] = catal
       capacity: e.SWITCHYARD_RATE_LIMIT_CAPACITY,
       refillPerSecond: e.SWITCHYARD_RATE_LIMIT_REFILL_PER_SECOND,
     },
-    cache: { ttlSeconds: e.SWITCHYARD_CACHE_TTL_SECONDS },
+    cache: {
+      ttlSeconds: e.SWITCHYARD_CACHE_TTL_SECONDS,
+      mode: e.SWITCHYARD_CACHE_MODE,
+      shared: e.SWITCHYARD_CACHE_SHARED,
+    },
     dropUnsupportedParams: e.SWITCHYARD_DROP_UNSUPPORTED_PARAMS,
     maxBodyBytes: e.SWITCHYARD_MAX_BODY_BYTES,
     corsOrigins: e.SWITCHYARD_CORS_ORIGINS,

@@ -67,6 +67,8 @@ export const EnvSchema = z.object({
   SWITCHYARD_RATE_LIMIT_CAPACITY: intFrom(60, 1),
   SWITCHYARD_RATE_LIMIT_REFILL_PER_SECOND: z.coerce.number().positive().default(1),
   SWITCHYARD_CACHE_TTL_SECONDS: intFrom(300),
+  SWITCHYARD_CACHE_MODE: z.enum(["deterministic", "all", "off"]).default("deterministic"),
+  SWITCHYARD_CACHE_SHARED: flag,
   SWITCHYARD_DROP_UNSUPPORTED_PARAMS: flag,
   SWITCHYARD_MAX_BODY_BYTES: intFrom(1024 * 1024, 1024),
   SWITCHYARD_TTFT_BUDGET_MS: intFrom(15_000, 1),

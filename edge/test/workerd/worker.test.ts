@@ -195,20 +195,20 @@ describe("proxy and cache in workerd", () => {
 
   it("MISS, then HIT (JSON and replayed SSE), and BYPASS with Cache-Control: no-cache", async () => {
     const before = await backendCount();
-    const miss = await post("/v1/chat/completions", chat("cache me"), "sk-wd-cache");
+    const miss = await post("/v1/chat/completions", chat("cache me", { temperature: 0 }), "sk-wd-cache");
     expect(miss.headers.get("x-switchyard-cache")).toBe("MISS");
     expect(
       ((await miss.json()) as { choices: { message: { content: string } }[] }).choices[0]?.message.content,
     ).toBe("Once upon");
     await new Promise((r) => setTimeout(r, 50));
-    const hit = await post("/v1/chat/completions", chat("cache me"), "sk-wd-cache");
+    const hit = await post("/v1/chat/completions", chat("cache me", { temperature: 0 }), "sk-wd-cache");
     expect(hit.headers.get("x-switchyard-cache")).toBe("HIT");
-    const replay = await post("/v1/chat/completions", chat("cache me", { stream: true }), "sk-wd-cache");
+    const replay = await post("/v1/chat/completions", chat("cache me", { stream: true, temperature: 0 }), "sk-wd-cache");
     expect(replay.headers.get("x-switchyard-cache")).toBe("HIT");
     const text = await replay.text();
     expect(text).toContain('"content":"Once upon"');
     expect(text.trimEnd().endsWith("data: [DONE]")).toBe(true);
-    const bypass = await post("/v1/chat/completions", chat("cache me"), "sk-wd-cache", {
+    const bypass = await post("/v1/chat/completions", chat("cache me", { temperature: 0 }), "sk-wd-cache", {
       "cache-control": "no-cache",
     });
     expect(bypass.headers.get("x-switchyard-cache")).toBe("BYPASS");
