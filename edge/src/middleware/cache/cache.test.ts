@@ -80,26 +80,22 @@ describe("response cache", () => {
   });
 
   it("a no-cache reply refreshes the entry (a later request hits it); no-store writes nothing", async () => {
-    const stored = await edge.post("/v1/chat/completions", chatBody(A), {
+    const stored = await edge.post("/v1/chat/completions", det(A), {
       headers: { "cache-control": "no-store" },
     });
     expect(stored.headers.get("x-switchyard-cache")).toBe("BYPASS");
     await stored.text();
     await settle();
-    const miss = await edge.post("/v1/chat/completions", chatBody(A, { temperature: 0.3 }), {
+    const miss = await edge.post("/v1/chat/completions", det(A, { top_p: 0.3 }), {
       headers: { "cache-control": "no-cache" },
     });
     expect(miss.headers.get("x-switchyard-cache")).toBe("BYPASS");
     await miss.text();
     await settle();
     expect(
-      (await edge.post("/v1/chat/completions", chatBody(A, { temperature: 0.3 }))).headers.get(
-        "x-switchyard-cache",
-      ),
+      (await edge.post("/v1/chat/completions", det(A, { top_p: 0.3 }))).headers.get("x-switchyard-cache"),
     ).toBe("HIT");
-    expect((await edge.post("/v1/chat/completions", chatBody(A))).headers.get("x-switchyard-cache")).toBe(
-      "MISS",
-    );
+    expect((await edge.post("/v1/chat/completions", det(A))).headers.get("x-switchyard-cache")).toBe("MISS");
     expect(a.received).toHaveLength(3);
   });
 
