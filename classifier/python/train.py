@@ -1,15 +1,18 @@
 """Fits the Switchyard router on features computed by the worker's TypeScript extractor.
 
 Called by `npm run router -- train` (classifier/src/train.ts), which writes a work directory with
-X.f32 (float32 features, row-major), parity.f32 and dataset.json. This script:
-  1. compares per-model binary success predictors with a multiclass "best cheap model" predictor
-     (and two tree budgets each) by grouped, task-stratified cross-validation inside the data,
-     scoring each by the area under its out-of-fold quality-vs-cost curve (AIQ-like);
-  2. calibrates the winner's probabilities (Platt scaling on out-of-fold predictions);
-  3. picks the policy knob (threshold) on the out-of-fold curve: the cheapest operating point whose
-     quality clears the best single model's by a small margin;
-  4. refits on all rows, exports ONNX (onnxmltools, zipmap=False; per-model boosters merged into one
-     graph with one [N, models] probability output), router.meta.json and parity.json.
+X.f32 (float32 features, row-major), parity.f32 and dataset.json (scores in [0, 1] with null where a
+row does not score a model, per-row costs, tasks, duplicate groups). This script:
+  1. fits one LightGBM regressor of expected quality per model (continuous [0, 1] targets; rows a
+     model was not scored on are masked out of that model's fit), comparing a few tree budgets by
+     grouped, task-stratified cross-validation inside the data;
+  2. routes with the cost-aware rule argmax_m q_m - lambda * cost_m / cost_scale and traces the
+     out-of-fold quality-vs-cost curve over lambda; the configuration with the best out-of-fold
+     AIQ wins (all choices on training folds only);
+  3. maps the operator knob (max quality loss vs the best single model) to lambda on that
+     out-of-fold curve and picks the default at the curve's knee;
+  4. refits on all rows, exports ONNX (one [N, models] "quality" output), router.meta.json and
+     parity.json (the Python side's decisions on fixed prompts, for the worker's parity tests).
 """
 
 from __future__ import annotations
@@ -28,16 +31,21 @@ import onnx
 import onnxmltools
 from onnx import TensorProto, helper
 from onnxmltools.convert.common.data_types import FloatTensorType
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedGroupKFold
+from sklearn.model_selection import GroupKFold, StratifiedGroupKFold
 
-SUCCESS = 0.5  # a score >= this counts as an acceptable answer (96.8% of public scores are 0 or 1)
-THRESHOLD_GRID = np.round(np.linspace(0.0, 1.0, 101), 4)
-QUALITY_MARGIN = 0.005  # operating point must beat the best single model's CV quality by this much
 SEED = 7
+# lambda is "quality points per cost_scale of spend"; 0 = best predicted quality regardless of cost.
+LAMBDA_GRID = np.concatenate([[0.0], np.geomspace(1e-3, 1e3, 97)])
+# Knee search stays within this much of the best single model's out-of-fold quality: a default that
+# saves money by giving up more quality than this is not a safe default.
+KNEE_MAX_LOSS = 0.005
+LOSS_TABLE = np.round(np.arange(0.0, 0.2001, 0.0025), 4)
 
-# sklearn warns about feature names on every LightGBM predict with plain arrays; harmless here.
 warnings.filterwarnings("ignore", message="X does not have valid feature names")
+
+
+def log(*a):
+    print(*a, file=sys.stderr, flush=True)
 
 
 def load(work: str):
@@ -46,7 +54,7 @@ def load(work: str):
     dim = ds["dim"]
     X = np.fromfile(os.path.join(work, "X.f32"), dtype="<f4").reshape(-1, dim)
     P = np.fromfile(os.path.join(work, "parity.f32"), dtype="<f4").reshape(-1, dim)
-    S = np.array([r["scores"] for r in ds["rows"]], dtype=np.float64)
+    S = np.array([[np.nan if v is None else v for v in r["scores"]] for r in ds["rows"]], dtype=np.float64)
     C = np.array([r["costs"] for r in ds["rows"]], dtype=np.float64)
     tasks = np.array([r["task"] for r in ds["rows"]])
     groups = np.array([r["group"] for r in ds["rows"]])
@@ -54,59 +62,51 @@ def load(work: str):
     return ds, X, P, S, C, tasks, groups
 
 
-def choose(probs: np.ndarray, costs: np.ndarray, threshold: float) -> np.ndarray:
-    """Same rule as edge/src/routing/classifier/decide.ts: cheapest model with p >= threshold
-    (ties: higher p, then lower index); when none clears it, the most probable model."""
-    mask = probs >= threshold
-    key = np.where(mask, costs, np.inf)
-    min_cost = key.min(axis=1, keepdims=True)
-    cand = mask & (costs == min_cost)
-    picked = np.argmax(np.where(cand, probs, -np.inf), axis=1)
-    fallback = np.argmax(probs, axis=1)
-    return np.where(mask.any(axis=1), picked, fallback)
+def choose(Q: np.ndarray, C: np.ndarray, lam: float, cost_scale: float) -> np.ndarray:
+    """Same rule as edge/src/routing/classifier/decide.ts: argmax q - lam * c / cost_scale; ties go
+    to the cheaper model, then the earlier one."""
+    u = Q - lam * C / cost_scale
+    best = u.max(axis=1, keepdims=True)
+    cand = u >= best - 1e-9
+    key = np.where(cand, C, np.inf)
+    return np.argmin(key, axis=1)
 
 
-def curve(probs, S, C):
-    pts = []
+def curve(Q, S, C, cost_scale):
     rows = np.arange(S.shape[0])
-    for t in THRESHOLD_GRID:
-        idx = choose(probs, C, t)
-        pts.append((float(t), float(S[rows, idx].mean()), float(C[rows, idx].mean())))
+    pts = []
+    for lam in LAMBDA_GRID:
+        idx = choose(Q, C, float(lam), cost_scale)
+        pts.append((float(lam), float(S[rows, idx].mean()), float(C[rows, idx].mean())))
     return pts
 
 
 def aiq(points, cost_lo, cost_hi):
-    """Area under the upper envelope of (cost, quality) points over [cost_lo, cost_hi], divided by
-    the range: RouterBench's AIQ, with linear interpolation between non-dominated points and the
-    envelope held flat beyond the ends."""
+    """RouterBench AIQ: area under the upper envelope of (cost, quality) points over
+    [cost_lo, cost_hi] divided by its width; linear between non-dominated points, flat right of
+    the last, zero left of the first (same as classifier/src/metrics.ts)."""
     pts = sorted((c, q) for c, q in points)
     front = []
     for c, q in pts:
         if not front or q > front[-1][1]:
             front.append((c, q))
+    if not cost_hi > cost_lo:
+        return float(max(q for _, q in front))
     xs = np.linspace(cost_lo, cost_hi, 400)
     cs = np.array([p[0] for p in front])
     qs = np.array([p[1] for p in front])
     ys = np.interp(xs, cs, qs, left=0.0, right=qs[-1])
-    # left of the cheapest router point the router cannot operate: count zero quality there
-    return float(np.trapezoid(ys, xs) / (cost_hi - cost_lo)) if cost_hi > cost_lo else float(qs.max())
+    ys[xs < cs[0]] = 0.0
+    return float(np.trapezoid(ys, xs) / (cost_hi - cost_lo))
 
 
-def make_targets(kind, S, C):
-    if kind == "per-model":
-        return (S >= SUCCESS).astype(int)
-    # multiclass: the best-scoring model, ties to the cheaper one (then the earlier one)
-    best = S.max(axis=1, keepdims=True)
-    key = np.where(S >= best - 1e-12, C, np.inf)
-    return np.argmin(key, axis=1)
-
-
-def lgb_params(cfg, n_models, kind):
-    p = dict(
+def lgb_params(cfg):
+    return dict(
+        objective="regression",
         n_estimators=cfg["trees"],
         learning_rate=cfg["lr"],
         num_leaves=cfg["leaves"],
-        min_child_samples=20,
+        min_child_samples=cfg.get("min_child", 30),
         subsample=0.8,
         subsample_freq=1,
         colsample_bytree=0.5,
@@ -116,108 +116,102 @@ def lgb_params(cfg, n_models, kind):
         max_bin=63,
         verbose=-1,
     )
-    if kind == "multiclass":
-        p.update(objective="multiclass", num_class=n_models)
-    return p
-
-
-def fit_predict(kind, cfg, Xtr, Ytr, Xte, n_models):
-    """Returns (models, probabilities [len(Xte), n_models])."""
-    if kind == "per-model":
-        fitted, cols = [], []
-        for j in range(n_models):
-            y = Ytr[:, j]
-            m = lgb.LGBMClassifier(**lgb_params(cfg, n_models, kind))
-            if y.min() == y.max():  # a model that always (or never) succeeds: constant predictor
-                m = ConstantModel(float(y[0]))
-            else:
-                m.fit(Xtr, y)
-            fitted.append(m)
-            cols.append(m.predict_proba(Xte)[:, 1])
-        return fitted, np.stack(cols, axis=1)
-    m = lgb.LGBMClassifier(**lgb_params(cfg, n_models, kind))
-    m.fit(Xtr, Ytr)
-    proba = np.zeros((Xte.shape[0], n_models))
-    proba[:, m.classes_] = m.predict_proba(Xte)
-    return [m], proba
 
 
 class ConstantModel:
-    def __init__(self, p):
-        self.p = p
+    def __init__(self, q):
+        self.q = float(q)
 
-    def predict_proba(self, X):
-        return np.column_stack([np.full(len(X), 1 - self.p), np.full(len(X), self.p)])
+    def predict(self, X):
+        return np.full(len(X), self.q)
 
 
-def platt(raw, target):
-    """Per column: logistic regression on logit(p) -> (a, b)."""
-    out = []
-    for j in range(raw.shape[1]):
-        y = target[:, j]
-        p = np.clip(raw[:, j], 1e-7, 1 - 1e-7)
-        z = np.log(p / (1 - p)).reshape(-1, 1)
-        if y.min() == y.max():
-            out.append({"a": 1.0, "b": 0.0})
+def fit_models(cfg, X, S):
+    fitted = []
+    for j in range(S.shape[1]):
+        seen = ~np.isnan(S[:, j])
+        y = S[seen, j]
+        if len(y) < 20 or y.min() == y.max():
+            fitted.append(ConstantModel(y.mean() if len(y) else 0.5))
             continue
-        lr = LogisticRegression(C=1e4).fit(z, y)
-        out.append({"a": float(lr.coef_[0, 0]), "b": float(lr.intercept_[0])})
+        m = lgb.LGBMRegressor(**lgb_params(cfg))
+        m.fit(X[seen], y)
+        fitted.append(m)
+    return fitted
+
+
+def predict(fitted, X):
+    return np.clip(np.stack([m.predict(X) for m in fitted], axis=1), 0.0, 1.0)
+
+
+def splitter(folds, tasks, groups):
+    if len(np.unique(tasks)) > 1:
+        return StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=SEED), tasks
+    return GroupKFold(n_splits=folds), None
+
+
+def oof_predictions(cfg, X, S, tasks, groups, folds):
+    oof = np.zeros_like(S)
+    fold_of = np.zeros(len(S), dtype=int)
+    split, strat = splitter(folds, tasks, groups)
+    for k, (tr, te) in enumerate(split.split(X, strat, groups)):
+        oof[te] = predict(fit_models(cfg, X[tr], S[tr]), X[te])
+        fold_of[te] = k
+    return oof, fold_of
+
+
+def task_lookup_oof(S, C, tasks, fold_of, tolerances):
+    """The per-task lookup baseline, out of fold: for each task, the cheapest model whose
+    training-fold mean quality is within `tol` of the task's best. Needs task labels at run time,
+    which the router does not get; it is the bar segments must clear."""
+    out = []
+    rows = np.arange(len(S))
+    for tol in tolerances:
+        pick = np.zeros(len(S), dtype=int)
+        for k in np.unique(fold_of):
+            tr, te = fold_of != k, fold_of == k
+            mean_c = C[tr].mean(axis=0)
+            for t in np.unique(tasks[te]):
+                in_t = tr & (tasks == t)
+                q = S[in_t].mean(axis=0) if in_t.any() else S[tr].mean(axis=0)
+                ok = np.where(q >= q.max() - tol)[0]
+                pick[te & (tasks == t)] = ok[np.argmin(mean_c[ok])]
+        out.append((float(tol), float(S[rows, pick].mean()), float(C[rows, pick].mean())))
     return out
 
 
-def apply_platt(raw, cal):
-    p = np.clip(raw, 1e-7, 1 - 1e-7)
-    z = np.log(p / (1 - p))
-    a = np.array([c["a"] for c in cal])
-    b = np.array([c["b"] for c in cal])
-    return 1 / (1 + np.exp(-(a * z + b)))
+def knee(points, best_single_q):
+    """The default operating point: on the out-of-fold curve, among points no more than
+    KNEE_MAX_LOSS below the best single model, the one farthest above the chord from the cheapest
+    point to the highest-quality point (Kneedle's idea), i.e. where extra spend stops buying much."""
+    pts = sorted(points, key=lambda p: p[2])
+    lo = pts[0]
+    hi = max(pts, key=lambda p: (p[1], -p[2]))
+    dc = (hi[2] - lo[2]) or 1.0
+    dq = (hi[1] - lo[1]) or 1.0
+    ok = [p for p in pts if p[1] >= best_single_q - KNEE_MAX_LOSS]
+    if not ok:
+        return hi
+    return max(ok, key=lambda p: ((p[1] - lo[1]) / dq - (p[2] - lo[2]) / dc, p[0]))
 
 
-def brier(p, y):
-    return float(np.mean((p - y) ** 2))
+def lambda_for_loss(points, best_single_q, loss):
+    """The largest lambda (cheapest routing) whose out-of-fold quality is at most `loss` below the
+    best single model's; when none reaches it, the lambda of the highest quality."""
+    ok = [p for p in points if p[1] >= best_single_q - loss - 1e-12]
+    if not ok:
+        return max(points, key=lambda p: (p[1], p[0]))
+    return max(ok, key=lambda p: p[0])
 
 
-def cross_validate(kind, cfg, X, S, C, tasks, groups, folds):
-    n_models = S.shape[1]
-    Y = make_targets(kind, S, C)
-    oof = np.zeros_like(S)
-    splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=SEED)
-    for tr, te in splitter.split(X, tasks, groups):
-        _, proba = fit_predict(kind, cfg, X[tr], Y[tr], X[te], n_models)
-        oof[te] = proba
-    return oof, Y
-
-
-def binary_target(kind, Y, n_models):
-    if kind == "per-model":
-        return Y
-    return (Y.reshape(-1, 1) == np.arange(n_models)).astype(int)
-
-
-def pick_threshold(points, best_single_quality):
-    feasible = [p for p in points if p[1] >= best_single_quality + QUALITY_MARGIN]
-    if feasible:
-        return min(feasible, key=lambda p: (p[2], -p[1]))
-    return max(points, key=lambda p: (p[1], -p[2]))
-
-
-def to_onnx(kind, fitted, dim, n_models):
+def to_onnx(fitted, dim, n_models):
     init = [("input", FloatTensorType([None, dim]))]
-    if kind == "multiclass":
-        m = onnxmltools.convert_lightgbm(fitted[0], initial_types=init, zipmap=False, target_opset=13)
-        prob = [o.name for o in m.graph.output][1]
-        m.graph.node.append(helper.make_node("Identity", [prob], ["probabilities"], name="probabilities_out"))
-        del m.graph.output[:]
-        m.graph.output.append(helper.make_tensor_value_info("probabilities", TensorProto.FLOAT, [None, n_models]))
-        return m
-    # per-model: one graph, each booster's P(success) column concatenated in model order
     nodes, inits, opsets, cols = [], [], {}, []
-    for j, booster in enumerate(fitted):
-        if isinstance(booster, ConstantModel):
-            # constant column: input[:, :1] * 0 + p
+    for j, model in enumerate(fitted):
+        if isinstance(model, ConstantModel):
             c = f"m{j}_const"
             inits += [
-                helper.make_tensor(f"{c}_p", TensorProto.FLOAT, [1], [booster.p]),
+                helper.make_tensor(f"{c}_q", TensorProto.FLOAT, [1], [model.q]),
                 helper.make_tensor(f"{c}_zero", TensorProto.FLOAT, [1], [0.0]),
                 helper.make_tensor(f"{c}_s", TensorProto.INT64, [1], [0]),
                 helper.make_tensor(f"{c}_e", TensorProto.INT64, [1], [1]),
@@ -226,37 +220,33 @@ def to_onnx(kind, fitted, dim, n_models):
             nodes += [
                 helper.make_node("Slice", ["input", f"{c}_s", f"{c}_e", f"{c}_ax"], [f"{c}_x"], name=f"{c}_slice"),
                 helper.make_node("Mul", [f"{c}_x", f"{c}_zero"], [f"{c}_z"], name=f"{c}_mul"),
-                helper.make_node("Add", [f"{c}_z", f"{c}_p"], [f"{c}_col"], name=f"{c}_add"),
+                helper.make_node("Add", [f"{c}_z", f"{c}_q"], [f"{c}_col"], name=f"{c}_add"),
             ]
             cols.append(f"{c}_col")
             continue
-        m = onnxmltools.convert_lightgbm(booster, initial_types=init, zipmap=False, target_opset=13)
+        m = onnxmltools.convert_lightgbm(model, initial_types=init, target_opset=13)
         for op in m.opset_import:
             opsets[op.domain] = max(opsets.get(op.domain, 0), op.version)
         prefix = f"m{j}_"
-        rename = lambda name: name if name == "input" or name == "" else prefix + name  # noqa: E731
-        # Keep only the tree ensemble: onnxmltools follows it with Identity/Cast/Mul-by-one nodes
-        # that change nothing but cost a kernel dispatch each per request.
-        (tree,) = [node for node in m.graph.node if node.op_type == "TreeEnsembleClassifier"]
+        # Keep only the tree ensemble: the converter's trailing Identity nodes cost a dispatch each.
+        (tree,) = [node for node in m.graph.node if node.op_type == "TreeEnsembleRegressor"]
         tree.name = f"{prefix}trees"
-        tree.input[:] = [rename(n) for n in tree.input]
-        tree.output[:] = [rename(n) for n in tree.output]
+        tree.input[:] = ["input"]
+        tree.output[:] = [f"{prefix}q"]
         nodes.append(tree)
-        prob = tree.output[1]
-        c = f"m{j}_p1"
-        inits += [
-            helper.make_tensor(f"{c}_s", TensorProto.INT64, [1], [1]),
-            helper.make_tensor(f"{c}_e", TensorProto.INT64, [1], [2]),
-            helper.make_tensor(f"{c}_ax", TensorProto.INT64, [1], [1]),
-        ]
-        nodes.append(helper.make_node("Slice", [prob, f"{c}_s", f"{c}_e", f"{c}_ax"], [c], name=f"{c}_slice"))
-        cols.append(c)
-    nodes.append(helper.make_node("Concat", cols, ["probabilities"], axis=1, name="probabilities_concat"))
+        cols.append(f"{prefix}q")
+    nodes.append(helper.make_node("Concat", cols, ["quality_raw"], axis=1, name="quality_concat"))
+    # Clip to [0, 1] in the graph, as Python clips: both sides then compare the same numbers.
+    inits += [
+        helper.make_tensor("q_lo", TensorProto.FLOAT, [], [0.0]),
+        helper.make_tensor("q_hi", TensorProto.FLOAT, [], [1.0]),
+    ]
+    nodes.append(helper.make_node("Clip", ["quality_raw", "q_lo", "q_hi"], ["quality"], name="quality_clip"))
     graph = helper.make_graph(
         nodes,
         "switchyard_router",
         [helper.make_tensor_value_info("input", TensorProto.FLOAT, [None, dim])],
-        [helper.make_tensor_value_info("probabilities", TensorProto.FLOAT, [None, n_models])],
+        [helper.make_tensor_value_info("quality", TensorProto.FLOAT, [None, n_models])],
         initializer=inits,
     )
     opsets[""] = max(13, opsets.get("", 0))
@@ -277,85 +267,85 @@ def main():
     ds, X, P, S, C, tasks, groups = load(args.work)
     models = ds["models"]
     n, m = S.shape
-    log = lambda *a: print(*a, file=sys.stderr, flush=True)  # noqa: E731
-    log(f"router train: {n} rows, {m} models ({', '.join(models)}), {X.shape[1]} features")
+    complete = ~np.isnan(S).any(axis=1)
+    log(f"router train: {n} rows ({int(complete.sum())} score every model), {m} models "
+        f"({', '.join(models)}), {X.shape[1]} features, scores {ds['score_scale']}")
 
     folds = 3 if args.quick else 5
-    n_groups = len(np.unique(groups))
-    folds = max(2, min(folds, n_groups))
+    folds = max(2, min(folds, len(np.unique(groups))))
     configs = (
-        [{"name": "small", "trees": 20, "lr": 0.15, "leaves": 7}]
+        [{"name": "small", "trees": 30, "lr": 0.15, "leaves": 7, "min_child": 10}]
         if args.quick
         else [
-            {"name": "shallow", "trees": 100, "lr": 0.06, "leaves": 7},
-            {"name": "medium", "trees": 60, "lr": 0.08, "leaves": 15},
+            {"name": "shallow", "trees": 150, "lr": 0.05, "leaves": 7, "min_child": 40},
+            {"name": "medium", "trees": 120, "lr": 0.05, "leaves": 15, "min_child": 30},
         ]
     )
-    single_q = S.mean(axis=0)
-    single_c = C.mean(axis=0)
+    # Curves and baselines need every model's score on a row: they use the complete rows.
+    Sc, Cc = S[complete], C[complete]
+    single_q = Sc.mean(axis=0)
+    single_c = Cc.mean(axis=0)
     best_single = int(np.argmax(single_q))
+    cost_scale = float(single_c.max())
     cost_lo, cost_hi = float(single_c.min()), float(single_c.max())
 
     results = []
-    for kind in ("per-model", "multiclass"):
-        # multiclass trains one tree per model per round: one budget keeps the comparison affordable
-        for cfg in configs if kind == "per-model" else configs[:1]:
-            oof, Y = cross_validate(kind, cfg, X, S, C, tasks, groups, folds)
-            target = binary_target(kind, Y, m)
-            cal = platt(oof, target)
-            oof_cal = apply_platt(oof, cal)
-            pts = curve(oof_cal, S, C)
-            area = aiq([(p[2], p[1]) for p in pts], cost_lo, cost_hi)
-            op = pick_threshold(pts, float(single_q[best_single]))
-            res = {
-                "kind": kind,
-                "config": cfg,
-                "aiq": round(area, 5),
-                "brier_raw": round(brier(oof, target), 5),
-                "brier_calibrated": round(brier(oof_cal, target), 5),
-                "operating_point": {"threshold": op[0], "quality": round(op[1], 5), "cost": op[2]},
-                "max_quality": round(max(p[1] for p in pts), 5),
-            }
-            log(f"  cv {kind:9s} {cfg['name']:8s} AIQ={area:.4f} brier={res['brier_calibrated']:.4f} "
-                f"op: t={op[0]:.2f} q={op[1]:.4f} cost={op[2]:.3e}")
-            results.append((res, cal, pts))
+    for cfg in configs:
+        oof, fold_of = oof_predictions(cfg, X, S, tasks, groups, folds)
+        pts = curve(oof[complete], Sc, Cc, cost_scale)
+        area = aiq([(p[2], p[1]) for p in pts], cost_lo, cost_hi)
+        seen = ~np.isnan(S)
+        mse = float(np.mean((oof[seen] - S[seen]) ** 2))
+        res = {"config": cfg, "aiq": round(area, 5), "mse": round(mse, 5),
+               "max_quality": round(max(p[1] for p in pts), 5)}
+        log(f"  cv {cfg['name']:8s} AIQ={area:.4f} mse={mse:.4f} max q={res['max_quality']:.4f}")
+        results.append((res, pts, fold_of))
 
-    best_res, best_cal, best_pts = max(results, key=lambda r: (r[0]["aiq"], r[0]["kind"] == "per-model"))
-    kind, cfg = best_res["kind"], best_res["config"]
-    threshold = best_res["operating_point"]["threshold"]
-    log(f"selected {kind} / {cfg['name']} (AIQ {best_res['aiq']}), threshold {threshold}")
+    best_res, best_pts, fold_of = max(results, key=lambda r: r[0]["aiq"])
+    cfg = best_res["config"]
+    bsq = float(single_q[best_single])
+    k = knee(best_pts, bsq)
+    default_loss = round(max(0.0, bsq - k[1]), 4)
+    log(f"selected {cfg['name']} (AIQ {best_res['aiq']}); knee: lambda={k[0]:.4g} q={k[1]:.4f} "
+        f"cost={k[2]:.3e} ({k[2] / single_c[best_single]:.2f}x best single {bsq:.4f})")
+    loss_table = []
+    for loss in LOSS_TABLE:
+        p = lambda_for_loss(best_pts, bsq, float(loss))
+        loss_table.append({"max_quality_loss": float(loss), "lambda": p[0],
+                           "cv_quality": round(p[1], 5), "cv_cost": p[2]})
 
-    Y = make_targets(kind, S, C)
-    fitted, _ = fit_predict(kind, cfg, X, Y, X[:1], m)
-    onnx_model = to_onnx(kind, fitted, X.shape[1], m)
+    lookup = None
+    if len(np.unique(tasks)) > 1:
+        lk = task_lookup_oof(Sc, Cc, tasks[complete], fold_of[complete], np.arange(0, 0.2001, 0.01))
+        lookup = {
+            "aiq": round(aiq([(p[2], p[1]) for p in lk], cost_lo, cost_hi), 5),
+            "points": [{"tolerance": round(t, 3), "quality": round(q, 5), "cost": c} for t, q, c in lk],
+        }
+        log(f"  cv per-task lookup AIQ={lookup['aiq']:.4f} (router {best_res['aiq']:.4f})")
+
+    fitted = fit_models(cfg, X, S)
+    onnx_model = to_onnx(fitted, X.shape[1], m)
     os.makedirs(args.out, exist_ok=True)
     onnx_path = os.path.join(args.out, "router.onnx")
     onnx.save(onnx_model, onnx_path)
-
-    # Parity sample: the training side's decisions on fixed prompts, from the boosters themselves.
-    _, raw_parity = fit_predict_cached(kind, fitted, P, m)
-    cal_parity = apply_platt(raw_parity, best_cal)
-    tokens = np.array([r["tokens"] for r in ds["parity"]], dtype=np.float64)
-    prices = ds["prices"]
-    costs = np.array(
-        [[(t * prices[mm]["input_usd_per_mtok"] + ds["assumed_output_tokens"] * prices[mm]["output_usd_per_mtok"]) / 1e6
-          for mm in models] for t in tokens]
-    )
-    picks = choose(cal_parity, costs, threshold)
     with open(onnx_path, "rb") as f:
         onnx_sha256 = hashlib.sha256(f.read()).hexdigest()
+
+    # Parity sample: the training side's predictions and decisions on fixed prompts.
+    q_parity = predict(fitted, P)
+    tokens = np.array([r["tokens"] for r in ds["parity"]], dtype=np.float64)
+    prices = ds["prices"]
+    out_tok = ds["assumed_output_tokens"]
+    costs = np.array([[(t * prices[mm]["input_usd_per_mtok"] + out_tok * prices[mm]["output_usd_per_mtok"]) / 1e6
+                       for mm in models] for t in tokens])
+    picks = choose(q_parity, costs, k[0], cost_scale)
     parity = {
         "onnx_sha256": onnx_sha256,
-        "threshold": threshold,
+        "lambda": k[0],
         "models": models,
         "rows": [
-            {
-                "prompt": r["prompt"],
-                "raw": [float(v) for v in raw_parity[i]],
-                "calibrated": [float(v) for v in cal_parity[i]],
-                "model": models[int(picks[i])],
-                "confidence": float(cal_parity[i, picks[i]]),
-            }
+            {"prompt": r["prompt"], "quality": [float(v) for v in q_parity[i]],
+             "model": models[int(picks[i])], "confidence": float(q_parity[i, picks[i]])}
             for i, r in enumerate(ds["parity"])
         ],
     }
@@ -363,32 +353,38 @@ def main():
         json.dump(parity, f, indent=1)
 
     meta = {
-        "format": "switchyard-router/1",
-        "kind": kind,
+        "format": "switchyard-router/2",
+        "kind": "per-model-quality",
         "models": models,
         "features": {"spec_version": ds["spec_version"], "dim": int(X.shape[1])},
-        "onnx": {"input": "input", "output": "probabilities"},
-        "calibration": best_cal,
-        "policy": {"rule": "cheapest-above-threshold", "threshold": threshold},
+        "onnx": {"input": "input", "output": "quality"},
+        "policy": {
+            "rule": "max-quality-minus-cost",
+            "lambda": k[0],
+            "cost_scale": cost_scale,
+            "default_max_quality_loss": default_loss,
+            "loss_table": loss_table,
+        },
         "prices": prices,
-        "assumed_output_tokens": ds["assumed_output_tokens"],
-        "cascade": ds["cascade"],
+        "assumed_output_tokens": out_tok,
         "training": {
             "data_sha256": ds["data_sha256"],
             "data_file": os.path.basename(ds["data_file"]),
             "rows": int(n),
+            "complete_rows": int(complete.sum()),
+            "score_scale": ds["score_scale"],
             "roster_matched": ds["roster_matched"],
-            "success_threshold": SUCCESS,
             "cv_folds": folds,
-            "quality_margin": QUALITY_MARGIN,
             "lightgbm": lgb.__version__,
             "onnxmltools": onnxmltools.__version__,
             "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         },
         "metrics": {
             "cv": [r[0] for r in results],
-            "selected": {"kind": kind, "config": cfg["name"]},
-            "cv_curve": [{"threshold": t, "quality": round(q, 5), "cost": c} for t, q, c in best_pts],
+            "selected": {"config": cfg["name"]},
+            "cv_knee": {"lambda": k[0], "quality": round(k[1], 5), "cost": k[2]},
+            "cv_curve": [{"lambda": lam, "quality": round(q, 5), "cost": c} for lam, q, c in best_pts],
+            "cv_task_lookup": lookup,
             "train_single_models": {
                 mm: {"quality": round(float(single_q[j]), 5), "cost": float(single_c[j])} for j, mm in enumerate(models)
             },
@@ -399,14 +395,6 @@ def main():
     with open(os.path.join(args.out, "router.meta.json"), "w") as f:
         json.dump(meta, f, indent=1)
     log(f"wrote {onnx_path} ({meta['metrics']['onnx_bytes']} bytes), router.meta.json, parity.json")
-
-
-def fit_predict_cached(kind, fitted, Xq, n_models):
-    if kind == "per-model":
-        return fitted, np.stack([f.predict_proba(Xq)[:, 1] for f in fitted], axis=1)
-    proba = np.zeros((Xq.shape[0], n_models))
-    proba[:, fitted[0].classes_] = fitted[0].predict_proba(Xq)
-    return fitted, proba
 
 
 if __name__ == "__main__":

@@ -7,12 +7,15 @@ const USAGE = `router <command> [options]
   setup     creates classifier/.venv with the training dependencies (requirements.txt); once per machine
   train     --data FILE.jsonl --out DIR [--prices FILE.json] [--roster a,b,c] [--quick]
   evaluate  --router DIR --data FILE.jsonl [--split test|train|all] [--prices FILE.json] [--curve-svg FILE.svg]
+            [--decisions FILE.jsonl] [--max-quality-loss X]
   collect   --prompts FILE.jsonl --out RUNS.jsonl [--backends JSON | --backend id=url ...] [--max-tokens N] [--run-id ID]
             (with DATABASE_URL set, also to Postgres: needs SWITCHYARD_PROMPT_HASH_KEY and \`npm run db:migrate\`)
   label     --runs RUNS.jsonl --out DATA.jsonl [--prices FILE.json] [--judge-url URL --judge-model ID [--rubric FILE]]
 
-The roster defaults to the production roster; when the data does not score all of it, every
-model the data scores is used.`;
+Data: one JSON object a line, {id, prompt, scores: {model: score}, cost?: {model: usd}, task?, split?};
+scores in [0,1] (success, partial credit, preference probability) or 1-10 judge scores; a row
+may leave models out. The roster defaults to the production roster; when the data does not score
+all of it, every model the data scores (on at least half of the rows) is used.`;
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
@@ -27,6 +30,8 @@ async function main(argv: string[]): Promise<void> {
       router: { type: "string" },
       split: { type: "string" },
       "curve-svg": { type: "string" },
+      decisions: { type: "string" },
+      "max-quality-loss": { type: "string" },
       prompts: { type: "string" },
       backends: { type: "string" },
       backend: { type: "string", multiple: true },
@@ -79,6 +84,8 @@ async function main(argv: string[]): Promise<void> {
         split: values.split,
         prices: values.prices,
         curveSvg: values["curve-svg"],
+        decisions: values.decisions,
+        maxQualityLoss: parseLoss(values["max-quality-loss"]),
       });
       process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       return;
@@ -130,6 +137,14 @@ async function main(argv: string[]): Promise<void> {
 }
 
 class UsageError extends Error {}
+
+function parseLoss(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const x = Number(v);
+  if (!Number.isFinite(x) || x < 0 || x > 1)
+    throw new UsageError(`--max-quality-loss must be a number in [0, 1], got "${v}"`);
+  return x;
+}
 
 /** collect's Postgres mirror when DATABASE_URL is set; checked before any prompt is sent. */
 async function openObservationsFromEnv() {

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
+import { catalogueModels } from "../../edge/src/config/catalogue.js";
 import { estimateTokens } from "../../edge/src/routing/features/index.js";
 
 /** One routing example, in the format of ../shared/data/routing/llmrouter-9models.jsonl. */
@@ -20,23 +21,10 @@ export interface RoutingRow {
 /** USD per million tokens, the shape of llmrouter-9models-prices.json (extra fields ignored). */
 export type Prices = Record<string, { input_usd_per_mtok: number; output_usd_per_mtok: number }>;
 
-/** The production roster, in no particular order (the cascade order lives in CASCADE_ORDER). */
-export const PRODUCTION_ROSTER = [
-  "qwen2.5-7b-instruct",
-  "llama-3.1-8b-instruct",
-  "gemma-2-9b-it",
-  "codegemma-7b",
-  "llama-3.1-nemotron-51b-instruct",
-] as const;
-
-/** Size/quality tier order, small to large: the fallback cascade follows it. */
-export const CASCADE_ORDER = [
-  "codegemma-7b",
-  "qwen2.5-7b-instruct",
-  "llama-3.1-8b-instruct",
-  "gemma-2-9b-it",
-  "llama-3.1-nemotron-51b-instruct",
-] as const;
+/** The production roster in tier order (small to large), from the model catalogue (backends/models.json). */
+export const PRODUCTION_ROSTER: readonly string[] = catalogueModels()
+  .filter((m) => m.kind === "production")
+  .map((m) => m.id);
 
 /**
  * Output tokens assumed per answer when a row has no per-prompt cost: the public data has no
@@ -75,15 +63,22 @@ export function sha256File(file: string): string {
   return createHash("sha256").update(readFileSync(file)).digest("hex");
 }
 
-/** Models scored on every row of the file, in first-seen order. */
+/**
+ * Models scored on at least half of the rows, in first-seen order. Rows that lack a model's score
+ * are masked for that model (training skips them; evaluation keeps only rows that score every
+ * routed model).
+ */
 export function modelsInData(rows: RoutingRow[]): string[] {
-  const first = Object.keys(rows[0]!.scores);
-  return first.filter((m) => rows.every((r) => typeof r.scores[m] === "number"));
+  const seen = new Map<string, number>();
+  for (const r of rows)
+    for (const [m, v] of Object.entries(r.scores))
+      if (typeof v === "number" && Number.isFinite(v)) seen.set(m, (seen.get(m) ?? 0) + 1);
+  return [...seen].filter(([, n]) => n >= rows.length / 2).map(([m]) => m);
 }
 
 /**
  * The models to route between: the requested roster when the data scores all of it, otherwise
- * (another deployment's data) every model the data scores.
+ * (another deployment's data, an offline study) every model the data scores.
  */
 export function resolveRoster(
   rows: RoutingRow[],
@@ -93,6 +88,47 @@ export function resolveRoster(
   const models = roster.filter((m) => available.includes(m));
   if (models.length === roster.length && models.length > 0) return { models: [...roster], matched: true };
   return { models: available, matched: false };
+}
+
+/** How a file's raw scores map to expected quality in [0, 1]. */
+export type ScoreScale = "unit" | "judge-1-10" | "percent";
+
+/**
+ * Scores in [0, 1] (success, partial credit, preference probability) are used as they are; a file
+ * whose scores reach above 1 is read as 1-10 judge scores ((s - 1) / 9) when none exceeds 10, and as
+ * percentages above that. One scale per file, so scores stay comparable across rows and models.
+ */
+export function scoreScale(rows: RoutingRow[]): ScoreScale {
+  let max = Number.NEGATIVE_INFINITY;
+  let min = Number.POSITIVE_INFINITY;
+  for (const r of rows)
+    for (const v of Object.values(r.scores))
+      if (typeof v === "number" && Number.isFinite(v)) {
+        if (v > max) max = v;
+        if (v < min) min = v;
+      }
+  if (min < 0) throw new Error(`scores must be >= 0 (found ${min})`);
+  if (max <= 1) return "unit";
+  return max <= 10 ? "judge-1-10" : "percent";
+}
+
+export function normaliseScore(v: number, scale: ScoreScale): number {
+  const q = scale === "unit" ? v : scale === "judge-1-10" ? (v - 1) / 9 : v / 100;
+  return Math.min(1, Math.max(0, q));
+}
+
+/** Per row, the normalised score of each model, or null where the row does not score it. */
+export function scoreMatrix(
+  rows: RoutingRow[],
+  models: readonly string[],
+  scale: ScoreScale,
+): (number | null)[][] {
+  return rows.map((r) =>
+    models.map((m) => {
+      const v = r.scores[m];
+      return typeof v === "number" && Number.isFinite(v) ? normaliseScore(v, scale) : null;
+    }),
+  );
 }
 
 /** Prices from --prices, else the `<data>-prices.json` beside the data file, else null. */
@@ -126,12 +162,14 @@ export function rowCosts(
   prices: Prices | null,
   text: string,
 ): number[] {
-  if (row.cost && models.every((m) => typeof row.cost?.[m] === "number"))
-    return models.map((m) => row.cost![m]!);
+  const own = row.cost;
+  if (own && models.every((m) => typeof own[m] === "number")) return models.map((m) => own[m]!);
   if (!prices) {
     throw new Error("a row has no per-prompt cost and no prices file was found: pass --prices FILE.json");
   }
-  return costFromPrices(models, prices, estimateTokens(text));
+  const priced = costFromPrices(models, prices, estimateTokens(text));
+  // A row that prices only some models keeps its own figures for those.
+  return models.map((m, j) => (typeof own?.[m] === "number" ? own[m]! : priced[j]!));
 }
 
 /**

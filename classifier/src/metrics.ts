@@ -6,7 +6,8 @@ export interface QC {
 }
 
 export interface CurvePoint extends QC {
-  threshold: number;
+  /** The cost price of the decision rule at this point (0 = best predicted quality at any cost). */
+  lambda: number;
 }
 
 /** Mean score and cost of picking `choice[i]` for row i. */
@@ -100,4 +101,67 @@ export function round(x: number, digits = 4): number {
 /** Costs are tiny USD amounts: keep 4 significant digits. */
 export function roundCost(x: number): number {
   return Number(x.toPrecision(4));
+}
+
+/** An operating point with what it scored on each row: enough for paired comparisons. */
+export interface RowPoint extends QC {
+  /** Quality on each row (a mixture's expected quality where the point mixes two policies). */
+  rows: number[];
+}
+
+/** Per-row scores of picking `choice[i]` for row i, with the mean cost. */
+export function rowPoint(scores: number[][], costs: number[][], choice: ArrayLike<number>): RowPoint {
+  const rows = scores.map((r, i) => r[choice[i]!]!);
+  const { quality, cost } = meanOf(scores, costs, choice);
+  return { quality, cost, rows };
+}
+
+/** The non-dominated points, cheapest first, each strictly better than the previous. */
+export function frontier<T extends QC>(points: T[]): T[] {
+  const sorted = [...points].sort((a, b) => a.cost - b.cost || b.quality - a.quality);
+  const out: T[] = [];
+  for (const p of sorted)
+    if (out.length === 0 || p.quality > out[out.length - 1]!.quality + 1e-12) out.push(p);
+  return out;
+}
+
+/**
+ * What randomly mixing two neighbouring frontier points achieves at mean cost `cost` (the same
+ * linear interpolation AIQ integrates); null when `cost` is below the cheapest point. Right of
+ * the last point, the last point (spending more buys nothing).
+ */
+export function atCost(points: RowPoint[], cost: number): RowPoint | null {
+  const front = frontier(points);
+  const first = front[0];
+  if (!first || cost < first.cost - 1e-15) return null;
+  for (let k = 1; k < front.length; k++) {
+    const a = front[k - 1]!;
+    const b = front[k]!;
+    if (cost <= b.cost) {
+      const w = b.cost > a.cost ? (cost - a.cost) / (b.cost - a.cost) : 1;
+      return {
+        quality: a.quality + w * (b.quality - a.quality),
+        cost,
+        rows: a.rows.map((x, i) => x + w * (b.rows[i]! - x)),
+      };
+    }
+  }
+  return front[front.length - 1]!;
+}
+
+/** Mean and standard error of the per-row difference a - b (a paired comparison on the same rows). */
+export function pairedDiff(a: number[], b: number[]): { diff: number; se: number } {
+  const n = a.length;
+  const d = a.map((x, i) => x - b[i]!);
+  const mean = d.reduce((s, x) => s + x, 0) / n;
+  const variance = n > 1 ? d.reduce((s, x) => s + (x - mean) ** 2, 0) / (n - 1) : 0;
+  return { diff: mean, se: Math.sqrt(variance / n) };
+}
+
+/** Standard error of a mean of per-row values. */
+export function standardError(xs: number[]): number {
+  return pairedDiff(
+    xs,
+    xs.map(() => 0),
+  ).se;
 }

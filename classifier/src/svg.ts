@@ -4,6 +4,9 @@ export interface CurvePlot {
   curve: CurvePoint[];
   singles: Record<string, QC>;
   operating: CurvePoint;
+  operatingLabel: string;
+  /** The per-task lookup baseline swept over its tolerance, when the data has tasks. */
+  lookup?: QC[] | undefined;
   random: QC;
   oracle: QC;
   rule: QC;
@@ -15,7 +18,14 @@ export function renderCurveSvg(p: CurvePlot): string {
   const W = 720;
   const H = 460;
   const m = { l: 70, r: 190, t: 40, b: 50 };
-  const all: QC[] = [...p.curve, ...Object.values(p.singles), p.random, p.oracle, p.rule];
+  const all: QC[] = [
+    ...p.curve,
+    ...Object.values(p.singles),
+    p.random,
+    p.oracle,
+    p.rule,
+    ...(p.lookup ?? []),
+  ];
   const cMax = Math.max(...all.map((x) => x.cost)) * 1.05;
   const qMin = Math.max(0, Math.min(...all.map((x) => x.quality)) - 0.05);
   const qMax = Math.min(1, Math.max(...all.map((x) => x.quality)) + 0.05);
@@ -45,8 +55,12 @@ export function renderCurveSvg(p: CurvePlot): string {
   out.push(
     `<text transform="translate(18 ${(m.t + H - m.b) / 2}) rotate(-90)" text-anchor="middle">mean quality</text>`,
   );
-  const pts = [...p.curve].sort((a, b) => a.cost - b.cost).map((x) => `${f(X(x.cost))},${f(Y(x.quality))}`);
-  out.push(`<polyline points="${pts.join(" ")}" fill="none" stroke="#1f77b4" stroke-width="2"/>`);
+  const line = (xs: QC[], style: string) => {
+    const pts = [...xs].sort((a, b) => a.cost - b.cost).map((x) => `${f(X(x.cost))},${f(Y(x.quality))}`);
+    out.push(`<polyline points="${pts.join(" ")}" fill="none" ${style}/>`);
+  };
+  line(p.curve, 'stroke="#1f77b4" stroke-width="2"');
+  if (p.lookup) line(p.lookup, 'stroke="#9467bd" stroke-width="1.5" stroke-dasharray="5 3"');
   const dot = (x: QC, color: string, label: string, shape: "c" | "s" = "c") => {
     out.push(
       shape === "c"
@@ -59,14 +73,20 @@ export function renderCurveSvg(p: CurvePlot): string {
   dot(p.random, "#d62728", "random");
   dot(p.rule, "#ff7f0e", "length/keyword rule");
   dot(p.oracle, "#2ca02c", "oracle");
-  dot(p.operating, "#1f77b4", `router (threshold ${p.operating.threshold})`);
+  dot(p.operating, "#1f77b4", p.operatingLabel);
   const lx = W - m.r + 15;
   out.push(
     `<line x1="${lx}" x2="${lx + 25}" y1="${m.t + 10}" y2="${m.t + 10}" stroke="#1f77b4" stroke-width="2"/>`,
   );
-  out.push(`<text x="${lx + 30}" y="${m.t + 14}">router, threshold 0..1</text>`);
+  out.push(`<text x="${lx + 30}" y="${m.t + 14}">router, along its knob</text>`);
   out.push(`<rect x="${lx + 8}" y="${m.t + 25}" width="10" height="10" fill="#555"/>`);
   out.push(`<text x="${lx + 30}" y="${m.t + 34}">single models</text>`);
+  if (p.lookup) {
+    out.push(
+      `<line x1="${lx}" x2="${lx + 25}" y1="${m.t + 50}" y2="${m.t + 50}" stroke="#9467bd" stroke-dasharray="5 3"/>`,
+    );
+    out.push(`<text x="${lx + 30}" y="${m.t + 54}">per-task lookup (knows the task)</text>`);
+  }
   out.push("</svg>");
   return `${out.join("\n")}\n`;
 }

@@ -10,15 +10,18 @@ import {
   FEATURE_SPEC_VERSION,
   fnv1a,
 } from "../../edge/src/routing/features/index.js";
+import { augmentPrompt } from "./augment.js";
 import {
   ASSUMED_OUTPUT_TOKENS,
-  CASCADE_ORDER,
   loadPrices,
   loadRows,
   type Prices,
+  type RoutingRow,
   resolveRoster,
   routingText,
   rowCosts,
+  scoreMatrix,
+  scoreScale,
   sha256File,
   trainingRows,
 } from "./data.js";
@@ -59,15 +62,21 @@ export function train(opts: TrainOptions): void {
   const all = loadRows(opts.data);
   const rows = trainingRows(all);
   const { models, matched } = resolveRoster(rows, opts.roster);
-  if (models.length < 2) throw new Error("need at least two models scored on every row");
+  if (models.length < 2) throw new Error("need at least two models scored on at least half of the rows");
+  const scale = scoreScale(rows);
+  const scores = scoreMatrix(rows, models, scale);
   const prices = loadPrices(opts.data, opts.prices);
   const texts = rows.map(routingText);
-  const costs = rows.map((r, i) => rowCosts(r, models, prices, texts[i]!));
-  const effectivePrices = prices ? pick(prices, models) : pricesFromCosts(models, costs, texts);
+  const effectivePrices = prices ? pick(prices, models) : pricesFromRowCosts(models, rows, texts);
+  const costs = rows.map((r, i) => rowCosts(r, models, effectivePrices, texts[i]!));
 
   const work = mkdtempSync(join(tmpdir(), "router-train-"));
   try {
     writeMatrix(join(work, "X.f32"), texts);
+    writeMatrix(
+      join(work, "X_aug.f32"),
+      texts.map((t, i) => augmentPrompt(t, i)),
+    );
     writeMatrix(join(work, "parity.f32"), PARITY_PROMPTS);
     const dataset = {
       models,
@@ -78,12 +87,9 @@ export function train(opts: TrainOptions): void {
       data_file: opts.data,
       prices: effectivePrices,
       assumed_output_tokens: ASSUMED_OUTPUT_TOKENS,
-      cascade: [
-        ...CASCADE_ORDER.filter((m) => models.includes(m)),
-        ...models.filter((m) => !CASCADE_ORDER.includes(m as never)),
-      ],
+      score_scale: scale,
       rows: rows.map((r, i) => ({
-        scores: models.map((m) => r.scores[m]!),
+        scores: scores[i],
         costs: costs[i],
         task: r.task ?? "unknown",
         // Duplicate prompts share a group so CV never sees the same prompt on both sides.
@@ -121,15 +127,26 @@ function pick(prices: Prices, models: string[]): Prices {
 
 /**
  * Data with per-prompt costs and no price list: one flat per-token price per model such that the
- * mean request (mean prompt tokens + assumed output) costs what it cost on average in the data.
+ * mean request (mean prompt tokens + assumed output) costs what it cost on average in the rows that
+ * price that model. The worker, which cannot know a request's cost in advance, estimates with these.
  */
-function pricesFromCosts(models: string[], costs: number[][], texts: string[]): Prices {
-  const meanTokens = texts.reduce((a, t) => a + estimateTokens(t), 0) / texts.length + ASSUMED_OUTPUT_TOKENS;
+function pricesFromRowCosts(models: string[], rows: RoutingRow[], texts: string[]): Prices {
   const out: Prices = {};
-  models.forEach((m, j) => {
-    const mean = costs.reduce((a, c) => a + c[j]!, 0) / costs.length;
-    const perM = (mean / meanTokens) * 1e6;
+  for (const m of models) {
+    let sum = 0;
+    let tokens = 0;
+    let n = 0;
+    rows.forEach((r, i) => {
+      const c = r.cost?.[m];
+      if (typeof c !== "number" || !Number.isFinite(c)) return;
+      sum += c;
+      tokens += estimateTokens(texts[i]!) + ASSUMED_OUTPUT_TOKENS;
+      n++;
+    });
+    if (n === 0)
+      throw new Error(`no per-prompt cost for ${m} and no prices file was found: pass --prices FILE.json`);
+    const perM = (sum / tokens) * 1e6;
     out[m] = { input_usd_per_mtok: perM, output_usd_per_mtok: perM };
-  });
+  }
   return out;
 }

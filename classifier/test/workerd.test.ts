@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cascadeFrom } from "../../edge/src/routing/classifier/decide.js";
+import { cascadeAfter } from "../../edge/src/routing/cascade.js";
 import type { RoutingDecision } from "../../edge/src/routing/policy.js";
 import { freePort } from "../../edge/test/support/processes.js";
-import { readParity, readShippedMeta } from "./helpers/shipped.js";
+import { ROSTER, readParity } from "./helpers/shipped.js";
 
 const ROOT = resolve(import.meta.dirname, "..", "..");
 /** The reference loop in test/workerd/worker.ts on an idle 2-core VM, measured with workerd. */
@@ -74,7 +74,6 @@ describe("classifier policy in workerd (wrangler dev) vs the Python side (parity
 
   it("decides exactly as the Python side on the parity sample", async () => {
     const parity = readParity();
-    const meta = readShippedMeta();
     const res = await fetch(`${url}/decide`, {
       method: "POST",
       body: JSON.stringify({ prompts: parity.rows.map((r) => r.prompt) }),
@@ -84,10 +83,10 @@ describe("classifier policy in workerd (wrangler dev) vs the Python side (parity
     expect(decisions).toHaveLength(parity.rows.length);
     decisions.forEach((d, i) => {
       const row = parity.rows[i]!;
-      expect(d.reason, `${row.prompt}\n${log}`).toBe(`classifier:p=${row.confidence.toFixed(2)}`);
+      expect(d.reason, `${row.prompt}\n${log}`).toBe(`classifier:q=${row.confidence.toFixed(2)}`);
       expect(d.modelId, row.prompt).toBe(row.model);
       expect(d.confidence!).toBeCloseTo(row.confidence, 4);
-      expect(d.fallbacks).toEqual(cascadeFrom(d.modelId, meta.cascade));
+      expect(d.fallbacks).toEqual(cascadeAfter(ROSTER, d.modelId));
     });
   });
 

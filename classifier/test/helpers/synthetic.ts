@@ -7,7 +7,15 @@ import { writeFileSync } from "node:fs";
  */
 export function writeSyntheticDataset(
   file: string,
-  opts: { rows?: number; withCost?: boolean; models?: [string, string, string] } = {},
+  opts: {
+    rows?: number;
+    withCost?: boolean;
+    models?: [string, string, string];
+    /** Scores as 1-10 judge ratings (1 = failure, 10 = success) instead of 0/1. */
+    judge?: boolean;
+    /** Every n-th training row leaves the "coder" model unscored (masked). */
+    maskEvery?: number;
+  } = {},
 ): void {
   const [small, coder, big] = opts.models ?? ["small", "coder", "big"];
   let seed = 12345;
@@ -43,11 +51,13 @@ export function writeSyntheticDataset(
     const pool = kind === 0 ? code : kind === 1 ? math : chat;
     const prompt = `${pool[Math.floor(rand() * pool.length)]} (case ${i})`;
     const p = (hit: boolean) => (hit ? (rand() < 0.9 ? 1 : 0) : rand() < 0.2 ? 1 : 0);
-    const scores = {
-      [small]: p(kind === 2),
-      [coder]: p(kind === 0),
-      [big]: p(kind !== 0 || rand() < 0.5),
+    const asScore = (x: number) => (opts.judge ? 1 + 9 * x : x);
+    const scores: Record<string, number> = {
+      [small]: asScore(p(kind === 2)),
+      [coder]: asScore(p(kind === 0)),
+      [big]: asScore(p(kind !== 0 || rand() < 0.5)),
     };
+    if (opts.maskEvery && i % 5 !== 0 && i % opts.maskEvery === 1) delete scores[coder];
     const row: Record<string, unknown> = {
       id: `syn/${i}`,
       prompt,

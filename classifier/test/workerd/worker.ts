@@ -1,7 +1,13 @@
+import { catalogueModels } from "../../../edge/src/config/catalogue.js";
 import { createClassifierPolicy } from "../../../edge/src/routing/classifier/index.js";
 
 // Created at top level, as the edge does: one policy (and ONNX session) per isolate.
-const policy = createClassifierPolicy({ initTimeoutMs: 10_000 });
+// The default local roster (every production model), without loadEdgeConfig: it draws random
+// development secrets, which workerd forbids at global scope.
+const roster = catalogueModels()
+  .filter((m) => m.kind === "production")
+  .map((m) => ({ ...m, baseUrl: "" }));
+const policy = createClassifierPolicy({ roster, initTimeoutMs: 10_000 });
 const ask = (text: string) => ({ requestedModel: "auto", text, lastUserText: text, maxTokens: null });
 
 export default {

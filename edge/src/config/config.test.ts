@@ -17,10 +17,14 @@ describe("loadEdgeConfig", () => {
     expect(c.auth).toMatchObject({ allowAnonymous: false, requiredScope: "chat", issuer: "switchyard-dev" });
   });
 
-  it("defaults `auto` to the learned router, with an optional threshold knob in [0,1]", () => {
-    expect(loadEdgeConfig({})).toMatchObject({ routingPolicy: "classifier", routerThreshold: undefined });
-    expect(loadEdgeConfig({ SWITCHYARD_ROUTER_THRESHOLD: "0.9" }).routerThreshold).toBe(0.9);
-    expect(() => loadEdgeConfig({ SWITCHYARD_ROUTER_THRESHOLD: "1.5" })).toThrow(EdgeConfigError);
+  it("defaults `auto` to the learned router, with an optional max-quality-loss knob in [0,1]", () => {
+    expect(loadEdgeConfig({})).toMatchObject({ routingPolicy: "classifier" });
+    expect(loadEdgeConfig({ SWITCHYARD_ROUTER_MAX_QUALITY_LOSS: "0.02" }).routerMaxQualityLoss).toBe(0.02);
+    expect(loadEdgeConfig({}).routerMaxQualityLoss).toBeUndefined();
+    expect(() => loadEdgeConfig({ SWITCHYARD_ROUTER_MAX_QUALITY_LOSS: "1.5" })).toThrow(EdgeConfigError);
+    expect(() => loadEdgeConfig({ SWITCHYARD_ROUTER_THRESHOLD: "0.9" })).toThrow(
+      /SWITCHYARD_ROUTER_MAX_QUALITY_LOSS/,
+    );
     expect(() => loadEdgeConfig({ SWITCHYARD_ROUTING_POLICY: "magic" })).toThrow(EdgeConfigError);
   });
 

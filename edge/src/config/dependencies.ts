@@ -50,7 +50,9 @@ export function createEdgeDependencies(config: EdgeConfig): EdgeDependencies {
           createJsonLinesSink(),
         )
       : createJsonLinesSink(),
-    autoPolicy: autoFactory ? autoFactory(config.roster, { threshold: config.routerThreshold }) : undefined,
+    autoPolicy: autoFactory
+      ? autoFactory(config.roster, { maxQualityLoss: config.routerMaxQualityLoss })
+      : undefined,
     onLogWriteFailure: (listener) => {
       logFailureListener = listener;
     },

@@ -74,7 +74,13 @@ export interface EdgeEnv {
   SWITCHYARD_BREAKER_COOLDOWN_MS?: string;
   /** Policy for `model: "auto"`: "classifier" (default: the learned router) or "round-robin". */
   SWITCHYARD_ROUTING_POLICY?: string;
-  /** The router's quality/cost knob in [0,1] (docs/router.md); default: the shipped model's threshold. */
+  /**
+   * The router's knob (docs/router.md): how much quality, in points of mean score in [0,1], `auto` may
+   * give up vs the best single model to save cost, e.g. "0.01". Default: the knee of the shipped
+   * model's training curve.
+   */
+  SWITCHYARD_ROUTER_MAX_QUALITY_LOSS?: string;
+  /** No longer read: setting it is a configuration error naming its replacement. */
   SWITCHYARD_ROUTER_THRESHOLD?: string;
   UPSTASH_REDIS_REST_URL?: string;
   UPSTASH_REDIS_REST_TOKEN?: string;

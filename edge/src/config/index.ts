@@ -58,8 +58,8 @@ export interface EdgeConfig {
   corsOrigins: string[] | "*";
   proxy: ProxyConfig;
   routingPolicy: string;
-  /** Overrides the learned router's threshold (undefined: the model metadata's value). */
-  routerThreshold: number | undefined;
+  /** Quality the learned router may give up vs the best single model (undefined: the model's default). */
+  routerMaxQualityLoss: number | undefined;
   upstash: { url: string; token: string } | undefined;
   database: { url: string; wsProxy: string | undefined } | undefined;
 }
@@ -135,7 +135,7 @@ export function loadEdgeConfig(env: EdgeEnv, catalogue: CatalogueModel[] = catal
       backendApiKey: e.SWITCHYARD_BACKEND_API_KEY,
     },
     routingPolicy: e.SWITCHYARD_ROUTING_POLICY,
-    routerThreshold: e.SWITCHYARD_ROUTER_THRESHOLD,
+    routerMaxQualityLoss: e.SWITCHYARD_ROUTER_MAX_QUALITY_LOSS,
     upstash:
       e.UPSTASH_REDIS_REST_URL && e.UPSTASH_REDIS_REST_TOKEN
         ? { url: e.UPSTASH_REDIS_REST_URL, token: e.UPSTASH_REDIS_REST_TOKEN }

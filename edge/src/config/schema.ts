@@ -79,7 +79,11 @@ export const EnvSchema = z.object({
   SWITCHYARD_BREAKER_FAILURES: intFrom(5, 1),
   SWITCHYARD_BREAKER_COOLDOWN_MS: intFrom(30_000, 1),
   SWITCHYARD_ROUTING_POLICY: z.enum(["classifier", "round-robin"]).default("classifier"),
-  SWITCHYARD_ROUTER_THRESHOLD: z.coerce.number().min(0).max(1).optional(),
+  SWITCHYARD_ROUTER_MAX_QUALITY_LOSS: z.coerce.number().min(0).max(1).optional(),
+  // The probability threshold of the old router has no meaning for the quality-cost rule: say so once.
+  SWITCHYARD_ROUTER_THRESHOLD: z
+    .undefined({ error: "replaced by SWITCHYARD_ROUTER_MAX_QUALITY_LOSS (docs/router.md)" })
+    .optional(),
   UPSTASH_REDIS_REST_URL: optionalText,
   UPSTASH_REDIS_REST_TOKEN: optionalText,
   DATABASE_URL: optionalText,

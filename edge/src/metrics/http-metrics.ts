@@ -36,7 +36,7 @@ export function httpMetrics(options: HttpMetricsOptions): MiddlewareHandler {
   const models = new Set(options.modelIds);
   const reasons = new Set<string>();
   const boundedReason = (raw: string) => {
-    // "classifier:p=0.83" -> "classifier": parameters would multiply the series.
+    // "classifier:q=0.83,budget" -> "classifier": parameters would multiply the series.
     const reason = raw.replace(/(:[a-z_]+=[^:]*)+$/i, "");
     if (reasons.has(reason)) return reason;
     if (reasons.size >= MAX_REASONS || reason.length > 64) return "other";

@@ -15,16 +15,13 @@ export const AUTO_MODEL = "auto";
 /** Builds the policy used for `model: "auto"`; others (the learned router) register here. */
 export type AutoPolicyFactory = (
   roster: RosterModel[],
-  opts: { threshold?: number | undefined },
+  opts: { maxQualityLoss?: number | undefined },
 ) => RoutingPolicy;
 
 export const autoPolicyFactories: Record<string, AutoPolicyFactory> = {
   // The learned router (LightGBM in ONNX); it only picks models that have a backend here.
-  classifier: (roster, { threshold }) =>
-    createClassifierPolicy({
-      available: roster.map((m) => m.id),
-      ...(threshold === undefined ? {} : { threshold }),
-    }),
+  classifier: (roster, { maxQualityLoss }) =>
+    createClassifierPolicy({ roster, ...(maxQualityLoss === undefined ? {} : { maxQualityLoss }) }),
   "round-robin": createRoundRobinPolicy,
 };
 

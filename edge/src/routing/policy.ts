@@ -20,12 +20,17 @@ export interface RoutingInput {
   fallbacks?: FallbackChoice;
   /** What the answering model must support (tools, json_schema, ...); others are never picked. */
   needs?: readonly Capability[];
+  /**
+   * The caller's own trade-off for this request, when it sent one: quality it accepts to give up vs
+   * the best single model, to save cost (overrides the operator's default for the learned router).
+   */
+  maxQualityLoss?: number | undefined;
 }
 
 /** A routing decision: the model to try first, and the cascade to fall back on, in order. */
 export interface RoutingDecision {
   modelId: string;
-  /** Short machine-readable reason, e.g. "explicit", "round-robin", "classifier:p=0.83", "default:classifier-unavailable". */
+  /** Short machine-readable reason, e.g. "explicit", "round-robin", "classifier:q=0.81", "classifier:q=0.81,budget", "default:classifier-unavailable". */
   reason: string;
   /** Confidence in [0,1] that `modelId` answers well; null when the policy has no notion of it. */
   confidence: number | null;

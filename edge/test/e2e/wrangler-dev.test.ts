@@ -138,7 +138,7 @@ describe("edge e2e: openai client -> wrangler dev -> real backends", () => {
     expect([PRIMARY, FALLBACK]).toContain(data.model);
     expect(response.headers.get("x-switchyard-model")).toBe(data.model);
     // The learned router runs in workerd: a classifier decision with a calibrated confidence.
-    expect(response.headers.get("x-switchyard-route-reason")).toMatch(/^classifier:p=\d\.\d\d$/);
+    expect(response.headers.get("x-switchyard-route-reason")).toMatch(/^classifier:q=\d\.\d\d$/);
     expect(Number(response.headers.get("x-switchyard-route-confidence"))).toBeGreaterThan(0);
     expect(response.headers.get("x-request-id")).toBeTruthy();
     expect((data as unknown as { switchyard: { model: string } }).switchyard.model).toBe(data.model);

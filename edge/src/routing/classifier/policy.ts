@@ -1,35 +1,37 @@
-import { catalogueModels } from "../../config/catalogue.js";
+import type { RosterModel } from "../../config/index.js";
+import { cascadeAfter } from "../cascade.js";
 import { estimateTokens, extractFeatures, FEATURE_DIM, FEATURE_SPEC_VERSION } from "../features/index.js";
 import type { RoutingDecision, RoutingInput, RoutingPolicy } from "../policy.js";
-import { calibrate, cascadeFrom, chooseModelIndex, requestCosts } from "./decide.js";
+import { chooseModelIndex, lambdaForLoss, requestCosts } from "./decide.js";
 import type { RouterMeta } from "./meta.js";
 import type { RouterSession } from "./session.js";
-
-/**
- * Size/quality order of the catalogue's production models, small to large (used when neither
- * `available` nor model metadata say otherwise). Ids come from the catalogue, never from here.
- */
-export const DEFAULT_CASCADE: readonly string[] = catalogueModels()
-  .filter((m) => m.kind === "production")
-  .map((m) => m.id);
 
 export interface LoadedRouter {
   session: RouterSession;
   meta: RouterMeta;
 }
 
+/** A loaded router with the knob resolved and the deployed-model mask, ready for requests. */
+interface PreparedRouter extends LoadedRouter {
+  lambda: number;
+  mask: boolean[];
+}
+
 export interface ClassifierPolicyOptions {
+  /** The deployed models in cascade order (EdgeConfig.roster): the classifier only routes to these. */
+  roster: RosterModel[];
   /**
    * Loads the model once (one session per isolate). Default: the bundled router.onnx with the
    * workerd onnxruntime-web recipe (./workerd.ts), imported lazily so that merely importing this
    * module never pulls wasm into environments that cannot load it.
    */
   load?: () => Promise<LoadedRouter>;
-  /** The knob: overrides the metadata's threshold (0 = always cheapest, 1 = most likely to succeed). */
-  threshold?: number;
-  /** Models actually deployed; the classifier only routes to these. Default: all the model's models. */
-  available?: readonly string[];
-  /** Where requests go when the classifier cannot decide. Default: the largest model of the cascade. */
+  /**
+   * The operator's knob: quality (mean score in [0,1]) routing may give up vs the best single
+   * model to save cost. Default: the model's own `policy.lambda` (the knee of its training curve).
+   */
+  maxQualityLoss?: number;
+  /** Where requests go when the classifier cannot decide. Default: the largest model of the roster. */
   defaultModel?: string;
   /** How long a request waits for the first load before taking the default (ms). Default 1000. */
   initTimeoutMs?: number;
@@ -40,30 +42,38 @@ export interface ClassifierPolicyOptions {
 }
 
 /**
- * The learned routing policy: features of the last user message -> LightGBM (ONNX) success
- * probabilities per model -> the cheapest model whose calibrated probability clears the threshold.
+ * The learned routing policy: features of the last user message -> per-model expected quality
+ * (LightGBM regressors in one ONNX graph) -> the model with the best quality minus a price of cost.
  * Never throws: a classifier that fails to load or run degrades to `defaultModel` with a reason
- * such as "default:classifier-unavailable".
+ * such as "default:classifier-unavailable". Fallbacks follow the roster's one cascade (cascadeAfter).
  *
  * @example
- * const policy = createClassifierPolicy({ available: Object.keys(backends) });
+ * const policy = createClassifierPolicy({ roster: config.roster, maxQualityLoss: 0.01 });
  * const d = await policy.decide({ requestedModel: "auto", text, lastUserText, maxTokens: null });
- * // { modelId: "gemma-2-9b-it", confidence: 0.83, reason: "classifier:p=0.83", fallbacks: [...] }
+ * // { modelId: "gemma-2-9b-it", confidence: 0.83, reason: "classifier:q=0.83", fallbacks: [...] }
  */
-export function createClassifierPolicy(opts: ClassifierPolicyOptions = {}): RoutingPolicy {
+export function createClassifierPolicy(opts: ClassifierPolicyOptions): RoutingPolicy {
   const load = opts.load ?? (async () => (await import("./workerd.js")).loadBundledRouter());
   const initTimeoutMs = opts.initTimeoutMs ?? 1000;
-  let loading: Promise<LoadedRouter> | null = null;
-  let ready: LoadedRouter | null = null;
+  const roster = opts.roster;
+  const deployed = new Set(roster.map((m) => m.id));
+  const largest = [...roster].reverse().find((m) => m.tier !== null) ?? roster[0];
+  let loading: Promise<PreparedRouter> | null = null;
+  let ready: PreparedRouter | null = null;
   let failed = false;
   const features = new Float32Array(FEATURE_DIM);
+  const quality: number[] = [];
 
-  const start = (): Promise<LoadedRouter> => {
+  const start = (): Promise<PreparedRouter> => {
     loading ??= load()
       .then((r) => {
         checkMeta(r.meta);
-        ready = r;
-        return r;
+        const { policy } = r.meta;
+        const lambda =
+          opts.maxQualityLoss === undefined ? policy.lambda : lambdaForLoss(policy, opts.maxQualityLoss);
+        const mask = r.meta.models.map((m) => deployed.has(m));
+        ready = { ...r, lambda, mask };
+        return ready;
       })
       .catch((err: unknown) => {
         failed = true; // a failed ORT init is permanent for the isolate: do not retry per request
@@ -74,19 +84,13 @@ export function createClassifierPolicy(opts: ClassifierPolicyOptions = {}): Rout
   };
   if (opts.eager ?? true) start().catch(() => {});
 
-  const cascadeOrder = (meta: RouterMeta | null) => meta?.cascade ?? DEFAULT_CASCADE;
-  const deployed = (meta: RouterMeta | null) => opts.available ?? meta?.models ?? DEFAULT_CASCADE;
-
   const fallbackDecision = (reason: string): RoutingDecision => {
-    const meta = ready?.meta ?? null;
-    const avail = deployed(meta);
-    const order = cascadeOrder(meta).filter((m) => avail.includes(m));
-    const modelId = opts.defaultModel ?? order[order.length - 1] ?? avail[0] ?? DEFAULT_CASCADE.at(-1) ?? "";
+    const modelId = opts.defaultModel ?? largest?.id ?? "";
     return {
       modelId,
       reason: `default:${reason}`,
       confidence: null,
-      fallbacks: cascadeFrom(modelId, order, avail),
+      fallbacks: cascadeAfter(roster, modelId),
     };
   };
 
@@ -104,31 +108,30 @@ export function createClassifierPolicy(opts: ClassifierPolicyOptions = {}): Rout
         clearTimeout(timer);
         if (!router) return fallbackDecision(failed ? "classifier-unavailable" : "classifier-timeout");
       }
-      const { meta, session } = router;
+      const { meta, session, mask } = router;
       const text = input.lastUserText || input.text;
       try {
         extractFeatures(text, features);
         const raw = await session.run(features, 1);
-        const probs = calibrate(raw, meta.calibration);
-        const avail = deployed(meta);
-        const costs = requestCosts(meta, estimateTokens(text));
+        quality.length = raw.length;
         // Models that are not deployed can never be picked.
-        meta.models.forEach((m, j) => {
-          if (!avail.includes(m)) probs[j] = Number.NEGATIVE_INFINITY;
-        });
-        if (!probs.some(Number.isFinite)) return fallbackDecision("no-deployed-model");
-        const j = chooseModelIndex(probs, costs, opts.threshold ?? meta.policy.threshold);
+        for (let j = 0; j < raw.length; j++) quality[j] = mask[j] ? raw[j]! : Number.NEGATIVE_INFINITY;
+        const own = input.maxQualityLoss;
+        const lambda = own === undefined ? router.lambda : lambdaForLoss(meta.policy, own);
+        const j = chooseModelIndex(
+          quality,
+          requestCosts(meta, estimateTokens(text)),
+          lambda,
+          meta.policy.cost_scale,
+        );
+        if (j < 0) return fallbackDecision("no-deployed-model");
         const modelId = meta.models[j]!;
-        const p = probs[j]!;
+        const q = quality[j]!;
         return {
           modelId,
-          reason: `classifier:p=${p.toFixed(2)}`,
-          confidence: Math.round(p * 1e4) / 1e4,
-          fallbacks: cascadeFrom(
-            modelId,
-            cascadeOrder(meta).filter((m) => avail.includes(m)),
-            avail,
-          ),
+          reason: `classifier:q=${q.toFixed(2)}${own === undefined ? "" : ",budget"}`,
+          confidence: Math.round(q * 1e4) / 1e4,
+          fallbacks: cascadeAfter(roster, modelId),
         };
       } catch (err) {
         opts.onError?.(err);
@@ -144,6 +147,6 @@ function checkMeta(meta: RouterMeta): void {
       `router model expects features ${meta.features.spec_version}/${meta.features.dim}, worker computes ${FEATURE_SPEC_VERSION}/${FEATURE_DIM}`,
     );
   }
-  if (meta.calibration.length !== meta.models.length)
-    throw new Error("router metadata: calibration/models mismatch");
+  if (meta.format !== "switchyard-router/2" || !(meta.policy?.loss_table?.length > 0))
+    throw new Error(`router metadata: format ${meta.format} is not switchyard-router/2 (retrain)`);
 }

@@ -1,10 +1,11 @@
+import { normalisePrompt } from "./normalise.js";
 import { estimateTokens } from "./tokens.js";
 
 /**
  * Version of the feature layout. Bump it whenever a feature changes meaning or position: a
  * router trained on one version must not be fed another (the policy checks the model's metadata).
  */
-export const FEATURE_SPEC_VERSION = "sy-features-3";
+export const FEATURE_SPEC_VERSION = "sy-features-4";
 
 /** Hashed word unigram+bigram buckets, then hashed character trigram buckets. */
 export const WORD_HASH_BUCKETS = 256;
@@ -79,7 +80,8 @@ const UNIT_WORDS =
 const WORD = /[\p{L}\p{N}_]+/gu;
 
 /**
- * Turns a prompt into the router's feature vector (length FEATURE_DIM). Pure and deterministic:
+ * Turns a prompt into the router's feature vector (length FEATURE_DIM), after normalisePrompt has
+ * taken greetings, politeness and sign-offs off it (they must not move the route). Pure and deterministic:
  * the worker calls it per request and the training CLI calls it for every row, so both sides
  * see exactly the same numbers. Cost is a few regex passes over at most SCAN_LIMIT_CHARS.
  *
@@ -92,6 +94,7 @@ export function extractFeatures(
 ): Float32Array {
   if (out.length !== FEATURE_DIM) throw new RangeError(`feature buffer must have length ${FEATURE_DIM}`);
   out.fill(0);
+  text = normalisePrompt(text);
   const scan = text.length > SCAN_LIMIT_CHARS ? text.slice(0, SCAN_LIMIT_CHARS) : text;
   const lower = scan.toLowerCase();
   const chars = text.length;

@@ -13,4 +13,5 @@ export {
   SCAN_LIMIT_CHARS,
   WORD_HASH_BUCKETS,
 } from "./extract.js";
+export { normalisePrompt } from "./normalise.js";
 export { estimateTokens } from "./tokens.js";
