@@ -1,12 +1,15 @@
 import { catalogueModels } from "../../../edge/src/config/catalogue.js";
+import { buildRoster } from "../../../edge/src/config/models.js";
 import { createClassifierPolicy } from "../../../edge/src/routing/classifier/index.js";
 
 // Created at top level, as the edge does: one policy (and ONNX session) per isolate.
 // The default local roster (every production model), without loadEdgeConfig: it draws random
 // development secrets, which workerd forbids at global scope.
-const roster = catalogueModels()
-  .filter((m) => m.kind === "production")
-  .map((m) => ({ ...m, baseUrl: "" }));
+const catalogue = catalogueModels();
+const backends = Object.fromEntries(
+  catalogue.filter((m) => m.kind === "production").map((m) => [m.id, ["http://127.0.0.1:9"]]),
+);
+const roster = buildRoster({}, backends, catalogue, () => {});
 const policy = createClassifierPolicy({ roster, initTimeoutMs: 10_000 });
 const ask = (text: string) => ({ requestedModel: "auto", text, lastUserText: text, maxTokens: null });
 
