@@ -22,8 +22,9 @@ import { tracing } from "./middleware/tracing";
 import { ReplicaPool } from "./proxy/replicas";
 import { chatCompletionsRoute, generateRoute } from "./routes/completions";
 import { devTokenRoutes } from "./routes/dev-token";
-import { healthRoute, metricsRoute, modelsRoute } from "./routes/service";
-import { AUTO_MODEL, createRoutingPolicy } from "./routing";
+import { modelRoutes } from "./routes/models";
+import { healthRoute, metricsRoute } from "./routes/service";
+import { createRoutingPolicy } from "./routing";
 
 /**
  * The edge gateway as a Hono app: request id -> CORS -> body limit -> auth -> rate limit -> cache ->
@@ -142,30 +143,7 @@ export function createApp(config: EdgeConfig, deps: EdgeDependencies) {
       ) as never,
   );
 
-  app.openapi(modelsRoute, (c) => {
-    const created = 1_735_689_600; // Fixed: the catalogue has no creation dates.
-    const models = [
-      {
-        id: AUTO_MODEL,
-        object: "model" as const,
-        created,
-        owned_by: "switchyard",
-        tier: null,
-        cost_weight: null,
-        context_length: null,
-      },
-      ...config.roster.map((m) => ({
-        id: m.id,
-        object: "model" as const,
-        created,
-        owned_by: "switchyard",
-        tier: m.tier,
-        cost_weight: m.costWeight,
-        context_length: m.contextLength,
-      })),
-    ];
-    return c.json({ object: "list" as const, data: models }, 200);
-  });
+  app.route("/", modelRoutes(config.roster));
   app.openapi(healthRoute, (c) => c.json({ status: "ok" as const, models: config.roster.length }, 200));
   app.openapi(metricsRoute, async (c) => {
     if (!(await metricsTokenMatches(config.metricsToken, c.req.header("authorization")))) {

@@ -191,20 +191,3 @@ export const ErrorSchema = z
     }),
   })
   .openapi("Error");
-
-export const ModelListSchema = z
-  .object({
-    object: z.literal("list"),
-    data: z.array(
-      z.object({
-        id: z.string(),
-        object: z.literal("model"),
-        created: z.number().int(),
-        owned_by: z.string(),
-        tier: z.number().int().nullable(),
-        cost_weight: z.number().nullable(),
-        context_length: z.number().int().nullable(),
-      }),
-    ),
-  })
-  .openapi("ModelList");

@@ -1,19 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { ErrorSchema, ModelListSchema } from "./schemas";
-
-export const modelsRoute = createRoute({
-  method: "get",
-  path: "/v1/models",
-  summary: "The models this gateway serves, plus auto",
-  security: [{ bearer: [] }],
-  responses: {
-    200: { description: "Model list", content: { "application/json": { schema: ModelListSchema } } },
-    401: {
-      description: "Missing or invalid credentials",
-      content: { "application/json": { schema: ErrorSchema } },
-    },
-  },
-});
+import { ErrorSchema } from "./schemas";
 
 export const healthRoute = createRoute({
   method: "get",

@@ -67,6 +67,7 @@ describe("public endpoints", () => {
       "/metrics",
       "/v1/chat/completions",
       "/v1/models",
+      "/v1/models/{model}",
     ]);
     expect(Object.keys(doc.components.schemas.ChatCompletionRequest?.properties ?? {})).toEqual(
       expect.arrayContaining([
