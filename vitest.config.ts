@@ -1,4 +1,8 @@
 import { defineConfig } from "vitest/config";
+import { WRANGLER_QUIET_ENV } from "./infra/workerd/wrangler-env.ts";
+
+// Every wrangler/miniflare the tests start (in-process or as children) stays off the network.
+for (const [name, value] of Object.entries(WRANGLER_QUIET_ENV)) process.env[name] ??= value;
 
 // One runner for the whole repository: each workspace owns its vitest config(s);
 // edge has a Node project and a workerd project (@cloudflare/vitest-pool-workers).

@@ -10,15 +10,18 @@
  *    this script generated, or with SWITCHYARD_DEV_TOKENS=true; never with configured keys.
  *    A backend API key (SWITCHYARD_BACKEND_API_KEY) is generated too and given to both sides.
  *    The edge's configuration is checked first: a bad value stops here, naming the variable.
- * 3. The edge under `wrangler dev` on http://127.0.0.1:8787 (--port to change), using Upstash
+ * 3. The edge on workerd, its production runtime (infra/workerd: the bundle `wrangler deploy`
+ *    uploads, rebuilt on every start), on http://127.0.0.1:8787 (--port to change), using Upstash
  *    and Postgres when UPSTASH_REDIS_REST_URL/_TOKEN and DATABASE_URL are set (e.g.
  *    `source infra/local/services.env`), in-memory state and JSON log lines otherwise.
+ *    `npm run dev` (--wrangler) runs the edge under `wrangler dev` instead, for hot reload.
  * Ctrl-C / SIGTERM stops every child and exits 0.
  *
  * @example
  * npm start
  * npm start -- --port 8790
  * npm start -- --port 19601 --backend-port 19611 --dev-vars /tmp/dev.vars
+ * npm run dev
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
@@ -29,7 +32,10 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { EdgeConfigError, type EdgeEnv, loadEdgeConfig } from "../edge/src/config";
-import { DEFAULT_BACKENDS } from "../edge/src/config/schema";
+import { DEFAULT_BACKENDS, EnvSchema } from "../edge/src/config/schema";
+import { buildWorkerdEdge } from "../infra/workerd/build";
+import { workerdEdgeCommand } from "../infra/workerd/launch";
+import { WRANGLER_QUIET_ENV } from "../infra/workerd/wrangler-env";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const TSX_LOADER = join(ROOT, "node_modules", "tsx", "dist", "loader.mjs");
@@ -43,10 +49,12 @@ const FORWARDED_ENV = /^(SWITCHYARD_|UPSTASH_REDIS_REST_|DATABASE_URL$|OTEL_EXPO
 const { values: args } = parseArgs({
   options: {
     port: { type: "string", default: process.env.SWITCHYARD_EDGE_PORT ?? "8787" },
-    // Several stacks on one machine (tests, benchmarks) must not share wrangler's inspector port
-    // or its local Durable Object storage.
+    // Several stacks on one machine (tests, benchmarks) must not share an inspector port or the
+    // local Durable Object storage.
     "inspector-port": { type: "string" },
     "persist-to": { type: "string" },
+    // `npm run dev`: the edge under `wrangler dev` (hot reload) instead of workerd.
+    wrangler: { type: "boolean", default: false },
     // First port of the backends npm start runs (the rest follow in tier order); default 8081.
     "backend-port": { type: "string" },
     // Where credentials live (default .dev.vars at the repository root); tests use a temporary file.
@@ -264,7 +272,8 @@ function workerSettings(backends: Record<string, string>, devTokens: boolean): R
 
 /** Loads the edge configuration exactly as the worker will see it; exits naming each bad variable. */
 function checkEdgeConfig(workerVars: Record<string, string>, plan: DevVarsPlan): void {
-  // wrangler reads the env files in order, later ones winning: .dev.vars, then start.env.
+  // wrangler reads the env files in order, later ones winning: .dev.vars, then start.env (and
+  // startWorkerdEdge merges them the same way).
   const env: EdgeEnv = { ...readDotenv(DEV_VARS), ...plan.additions, ...workerVars };
   try {
     loadEdgeConfig(env);
@@ -372,6 +381,41 @@ async function main() {
     say("backends ready");
   }
 
+  const state = workerVars.UPSTASH_REDIS_REST_URL
+    ? `Upstash at ${workerVars.UPSTASH_REDIS_REST_URL}`
+    : "in-memory";
+  const log = workerVars.DATABASE_URL ? "Postgres (DATABASE_URL)" : "JSON log lines";
+  say(
+    `starting the edge on ${args.wrangler ? "wrangler dev" : "workerd"} (rate limits and cache: ${state}; request log: ${log})`,
+  );
+  const edge = args.wrangler ? await startWranglerEdge(workerVars) : await startWorkerdEdge(workerVars);
+  await waitUntilUp("edge", `http://127.0.0.1:${edgePort}/health`, EDGE_READY_TIMEOUT_MS, edge);
+  say(`Switchyard is up: http://127.0.0.1:${edgePort} (backends: ${Object.values(backends).join(" ")})`);
+  for (const line of credentialLines) say(line);
+  say("Ctrl-C stops everything.");
+}
+
+/** The edge on workerd: the deployable bundle, settings from .dev.vars and this environment. */
+async function startWorkerdEdge(workerVars: Record<string, string>): Promise<Child> {
+  await buildWorkerdEdge();
+  const settings = new Set(Object.keys(EnvSchema.shape));
+  // Same precedence as wrangler's env files: .dev.vars, then the settings from this process.
+  const vars = Object.fromEntries(
+    Object.entries({ ...readDotenv(DEV_VARS), ...workerVars }).filter(([name]) => settings.has(name)),
+  );
+  const edge = workerdEdgeCommand({
+    port: edgePort,
+    stateDir:
+      args["persist-to"] ??
+      join(ROOT, ".wrangler", edgePort === 8787 ? "workerd-state" : `workerd-state-${edgePort}`),
+    vars,
+    ...(args["inspector-port"] ? { inspectorPort: Number(args["inspector-port"]) } : {}),
+  });
+  return run("edge", edge.command, edge.args, edge.env);
+}
+
+/** The edge under `wrangler dev` (npm run dev): reloads when edge/ changes. */
+async function startWranglerEdge(workerVars: Record<string, string>): Promise<Child> {
   // wrangler does not pass this process's environment to the worker: hand over the settings in
   // an env file (alongside .dev.vars, which holds the credentials).
   mkdirSync(dirname(WRANGLER_ENV), { recursive: true });
@@ -386,13 +430,7 @@ async function main() {
     "--env-file",
     f,
   ]);
-  const state = workerVars.UPSTASH_REDIS_REST_URL
-    ? `Upstash at ${workerVars.UPSTASH_REDIS_REST_URL}`
-    : "in-memory";
-  const log = workerVars.DATABASE_URL ? "Postgres (DATABASE_URL)" : "JSON log lines";
-  say(`starting the edge (rate limits and cache: ${state}; request log: ${log})`);
-
-  const edge = run(
+  return run(
     "edge",
     process.execPath,
     [
@@ -411,12 +449,8 @@ async function main() {
       "--show-interactive-dev-session=false",
       ...envFiles,
     ],
-    { ...process.env, WRANGLER_SEND_METRICS: "false" },
+    { ...process.env, ...WRANGLER_QUIET_ENV },
   );
-  await waitUntilUp("edge", `http://127.0.0.1:${edgePort}/health`, EDGE_READY_TIMEOUT_MS, edge);
-  say(`Switchyard is up: http://127.0.0.1:${edgePort} (backends: ${Object.values(backends).join(" ")})`);
-  for (const line of credentialLines) say(line);
-  say("Ctrl-C stops everything.");
 }
 
 main().catch((err: Error) => {

@@ -1,7 +1,7 @@
 import { defineConfig } from "vitest/config";
 
 // End to end in Debian's Chromium (playwright-core) against the real local stack, which the
-// test starts itself on free ports: `npm start` (edge under wrangler dev, serving web/dist)
+// test starts itself on free ports: `npm start` (the edge on workerd, serving web/dist)
 // in front of real backends on the tiny models. Slow: one file, no parallelism.
 export default defineConfig({
   test: {

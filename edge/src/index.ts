@@ -12,13 +12,21 @@ type Built = { ok: true; app: App } | { ok: false; error: ApiError };
 let cached: { env: EdgeEnv; built: Built } | undefined;
 
 /**
+ * Self-hosted workerd binds every setting from its environment (infra/workerd/switchyard.capnp),
+ * and an unset variable arrives as null: treat it as absent so the schema's default applies.
+ */
+function withoutNulls(env: EdgeEnv): EdgeEnv {
+  return Object.fromEntries(Object.entries(env).filter(([, value]) => value !== null)) as EdgeEnv;
+}
+
+/**
  * One app per isolate (built on the first request, when the bindings are known). A bad
  * configuration is reported once, in the log, and every request (health included) answers a
  * JSON 503 naming the variable: never a 500 with a stack trace.
  */
 function build(env: EdgeEnv): Built {
   try {
-    const config = loadEdgeConfig(env);
+    const config = loadEdgeConfig(withoutNulls(env));
     return { ok: true, app: createApp(config, createEdgeDependencies(config)) };
   } catch (error) {
     const variables = error instanceof EdgeConfigError ? error.variables : [];

@@ -8,8 +8,8 @@ import { sleep } from "./processes";
 import { missingPrerequisite, repoRoot, type Stack, startStack } from "./stack";
 
 /**
- * The web app in Debian's Chromium against the real local stack: `npm start` (the edge under
- * wrangler dev, serving web/dist) in front of real backends on the tiny models.
+ * The web app in Debian's Chromium against the real local stack: `npm start` (the edge on
+ * workerd, serving web/dist) in front of real backends on the tiny models.
  * WEB_SCREENSHOTS=1 writes the screenshots to docs/screenshots/ (committed, used by the README).
  */
 const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";

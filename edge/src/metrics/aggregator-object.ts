@@ -14,7 +14,7 @@ const STORAGE_KEY = "aggregate";
  * named "global"). POST /push adds an isolate's delta; GET /metrics renders the totals in the
  * Prometheus text format. Totals persist in the object's storage, so they survive eviction.
  * Exported from the worker entry and bound as SWITCHYARD_METRICS_AGGREGATOR in wrangler.toml;
- * `wrangler dev` runs it locally, the same code path as production.
+ * self-hosted workerd (infra/workerd, storage on local disk) and `wrangler dev` run the same code.
  */
 export class MetricsAggregator {
   private aggregate = new MetricsAggregate();

@@ -1,13 +1,15 @@
 /**
- * End to end: the official `openai` client -> `wrangler dev` (the real Worker in workerd) -> two
- * real backends (node-llama-cpp serving stories260K under production ids). Everything here is
- * real; nothing is faked. With CI=true anything that cannot start fails the suite.
+ * End to end: the official `openai` client -> `wrangler dev` (what `npm run dev` runs, for hot
+ * reload; `npm start` runs workerd itself, see npm-start-workerd.test.ts) -> two real backends
+ * (node-llama-cpp serving stories260K under production ids). Everything here is real; nothing is
+ * faked. With CI=true anything that cannot start fails the suite.
  */
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { WRANGLER_QUIET_ENV } from "../../../infra/workerd/wrangler-env";
 import { mintDevToken } from "../../scripts/token";
 import { freePort, isCI, type Spawned, spawnLogged, waitForOk } from "../support/processes";
 
@@ -106,7 +108,7 @@ beforeAll(async () => {
       "--log-level",
       "warn",
     ],
-    { cwd: ROOT, env: { WRANGLER_SEND_METRICS: "false", CLOUDFLARE_LOAD_DEV_VARS_FROM_DOT_ENV: "true" } },
+    { cwd: ROOT, env: { ...WRANGLER_QUIET_ENV, CLOUDFLARE_LOAD_DEV_VARS_FROM_DOT_ENV: "true" } },
   );
   processes.push(edge);
   edgeUrl = `http://127.0.0.1:${port}`;

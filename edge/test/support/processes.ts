@@ -16,15 +16,18 @@ export interface Spawned {
   stop: () => Promise<void>;
 }
 
-/** Spawns a command in its own process group, keeping the last 20 kB of its output for diagnostics. */
+/**
+ * Spawns a command in its own process group, keeping the last 20 kB of its output for diagnostics.
+ * `env` adds to this process's environment, unless `inheritEnv` is false.
+ */
 export function spawnLogged(
   command: string,
   args: string[],
-  opts: { cwd: string; env?: NodeJS.ProcessEnv },
+  opts: { cwd: string; env?: NodeJS.ProcessEnv; inheritEnv?: boolean },
 ): Spawned {
   const child = spawn(command, args, {
     cwd: opts.cwd,
-    env: { ...process.env, ...opts.env },
+    env: opts.inheritEnv === false ? opts.env : { ...process.env, ...opts.env },
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -82,3 +85,25 @@ export async function waitForOk(
 
 /** CI=true turns "cannot start" into a failure; locally the suite skips with a loud message. */
 export const isCI = () => process.env.CI === "true" || process.env.CI === "1";
+
+/**
+ * The edge on workerd exactly as `npm start` and the containers run it (infra/workerd): builds
+ * the bundle, serves it on a free port with `vars` as its settings, waits for /health.
+ *
+ * @example const edge = await startWorkerdEdge({ SWITCHYARD_BACKENDS: JSON.stringify(map), SWITCHYARD_API_KEYS: "sk-test" });
+ */
+export async function startWorkerdEdge(
+  vars: Record<string, string>,
+  opts: { stateDir: string; timeoutMs?: number },
+): Promise<Spawned & { url: string }> {
+  const { buildWorkerdEdge } = await import("../../../infra/workerd/build");
+  const { workerdEdgeCommand } = await import("../../../infra/workerd/launch");
+  await buildWorkerdEdge();
+  const port = await freePort();
+  const edge = workerdEdgeCommand({ port, stateDir: opts.stateDir, vars });
+  // Only `vars` reach the edge: not the Upstash/Postgres settings a developer's shell may hold.
+  const proc = spawnLogged(edge.command, edge.args, { cwd: opts.stateDir, env: edge.env, inheritEnv: false });
+  const url = `http://127.0.0.1:${port}`;
+  await waitForOk(`${url}/health`, proc, opts.timeoutMs ?? 60_000);
+  return { ...proc, url };
+}
