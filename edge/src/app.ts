@@ -9,6 +9,8 @@ import type { EdgeDependencies } from "./config/dependencies";
 import type { EdgeHonoEnv } from "./http/context";
 import { ApiError, renderError } from "./http/errors";
 import { metricsTokenMatches } from "./http/metrics-token";
+import { createRequestLog } from "./log/request-log";
+import { recordCircuitStates } from "./metrics/attempts";
 import { httpMetrics } from "./metrics/http-metrics";
 import { aggregatorNamespace, createMetricsPublisher } from "./metrics/publisher";
 import { createEdgeMetrics } from "./metrics/registry";
@@ -19,6 +21,7 @@ import { openaiParams } from "./middleware/openai-params";
 import { rateLimit } from "./middleware/rate-limit";
 import { requestId } from "./middleware/request-id";
 import { tracing } from "./middleware/tracing";
+import { createHedgeDelays } from "./proxy/hedge";
 import { ReplicaPool } from "./proxy/replicas";
 import { chatCompletionsRoute, generateRoute } from "./routes/completions";
 import { devTokenRoutes } from "./routes/dev-token";
@@ -44,12 +47,18 @@ export function createApp(config: EdgeConfig, deps: EdgeDependencies) {
     cooldownMs: config.proxy.breakerCooldownMs,
   };
   const pools = new Map(config.roster.map((m) => [m.id, new ReplicaPool(m.backends, breaker)]));
+  const replicasFor = (modelId: string) => pools.get(modelId);
+  const modelIds = config.roster.map((m) => m.id);
+  metrics.registry.onCollect(() =>
+    recordCircuitStates(metrics, modelIds, (id) => replicasFor(id) ?? { state: "closed" }),
+  );
   const completionDeps: CompletionDeps = {
     config,
     routing: createRoutingPolicy({ roster: config.roster, auto: deps.autoPolicy }),
-    replicasFor: (modelId) => pools.get(modelId),
+    replicasFor,
+    hedges: createHedgeDelays({ policy: config.proxy.hedge, ttftBudgetMs: config.proxy.ttftBudgetMs }),
     metrics,
-    logSink: deps.logSink,
+    requestLog: createRequestLog({ metrics, sink: deps.logSink, promptHashKey: config.promptHashKey }),
     ...(deps.fetch ? { fetch: deps.fetch } : {}),
   };
   deps.onLogWriteFailure?.(() => metrics.logWriteFailures.inc());
@@ -85,10 +94,7 @@ export function createApp(config: EdgeConfig, deps: EdgeDependencies) {
         undefined,
     }),
   );
-  app.use(
-    "*",
-    httpMetrics({ metrics, modelIds: config.roster.map((m) => m.id), publisher: metricsPublisher }),
-  );
+  app.use("*", httpMetrics({ metrics, modelIds, publisher: metricsPublisher }));
 
   const authenticate = auth({
     apiKeys: parseApiKeys(config.auth.apiKeys),

@@ -5,8 +5,9 @@ import { cacheable, cacheKeyFor } from "../middleware/cache/key";
 import { sseData } from "../proxy/sse";
 import { ChatCompletionRequestSchema, GenerateRequestSchema } from "../routes/schemas";
 import { AUTO_MODEL } from "../routing";
-import { type ReplyMeta, replyFormats, toolCallsAsDeltas } from "./format";
-import { type CompletionDeps, recordRequest, switchyardHeaders } from "./pipeline";
+import { replyFormats, toolCallsAsDeltas } from "./format";
+import type { CompletionDeps } from "./pipeline";
+import { replyMeta, switchyardHeaders } from "./reply-meta";
 import {
   type CompletionRequest,
   cacheMaterial,
@@ -14,6 +15,7 @@ import {
   FALLBACK_HEADER,
   fromChat,
   fromGenerate,
+  loggedRequest,
 } from "./request";
 
 type C = Context<EdgeHonoEnv>;
@@ -31,11 +33,15 @@ async function readRequest(c: C, endpoint: Endpoint): Promise<CompletionRequest 
 
 /**
  * The completion-specific parts of the cache middleware: the key of a request, and how a hit
- * is rendered (JSON, or replayed as a stream ending in [DONE] when the request streams).
+ * is rendered (JSON, or replayed as a stream ending in [DONE] when the request streams) and
+ * recorded in the request log.
  *
  * @example cache({ store, ttlSeconds, ...completionCacheHooks("chat.completions", deps) })
  */
-export function completionCacheHooks(endpoint: Endpoint, deps: CompletionDeps) {
+export function completionCacheHooks(
+  endpoint: Endpoint,
+  deps: Pick<CompletionDeps, "config" | "requestLog">,
+) {
   const inRoster = (id: string) => deps.config.roster.some((m) => m.id === id);
   const keyPolicy = { ...deps.config.cache, secret: deps.config.promptHashKey };
   return {
@@ -50,23 +56,8 @@ export function completionCacheHooks(endpoint: Endpoint, deps: CompletionDeps) {
       const started = Date.now();
       const req = await readRequest(c, endpoint);
       const format = replyFormats[endpoint];
-      const meta: ReplyMeta = {
-        id: `chatcmpl-${c
-          .get("requestId")
-          .replace(/[^A-Za-z0-9]/g, "")
-          .slice(0, 32)}`,
-        created: Math.floor(Date.now() / 1000),
-        model: entry.model,
-        switchyard: {
-          model: entry.model,
-          route_reason: entry.routeReason,
-          route_confidence: entry.routeConfidence,
-          cache: "HIT",
-          request_id: c.get("requestId"),
-          attempts: 0,
-          fallback_from: [],
-        },
-      };
+      const route = { reason: entry.routeReason, confidence: entry.routeConfidence };
+      const meta = replyMeta(c, { modelId: entry.model, route, attempts: 0, fallbackFrom: [], cache: "HIT" });
       const headers = switchyardHeaders(meta.switchyard);
       const reply = {
         content: entry.content,
@@ -75,24 +66,20 @@ export function completionCacheHooks(endpoint: Endpoint, deps: CompletionDeps) {
         usage: entry.usage,
       };
       if (req) {
-        recordRequest(
-          c,
-          deps,
-          req,
-          started,
-          { reason: entry.routeReason, confidence: entry.routeConfidence },
-          {
-            status: 200,
-            outcome: "ok",
-            errorCode: null,
-            modelId: entry.model,
-            ttftMs: 0,
-            promptTokens: entry.usage?.prompt_tokens ?? null,
-            completionTokens: entry.usage?.completion_tokens ?? null,
-            attempts: 0,
-            fallbackFrom: [],
-          },
-        );
+        deps.requestLog.record(c, loggedRequest(req), started, {
+          status: 200,
+          outcome: "ok",
+          errorCode: null,
+          modelId: entry.model,
+          ttftMs: 0,
+          promptTokens: entry.usage?.prompt_tokens ?? null,
+          completionTokens: entry.usage?.completion_tokens ?? null,
+          attempts: 0,
+          fallbackFrom: [],
+          continuedAfter: null,
+          routeReason: route.reason,
+          routeConfidence: route.confidence,
+        });
       }
       if (!req?.stream) {
         return new Response(JSON.stringify(format.json(meta, reply)), {

@@ -11,6 +11,8 @@ export interface SwitchyardInfo {
   request_id: string;
   attempts: number;
   fallback_from: string[];
+  /** The failure after which another model continued the reply (null: nothing broke). */
+  continued_after: string | null;
 }
 
 export interface ReplyMeta {

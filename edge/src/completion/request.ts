@@ -156,6 +156,14 @@ export function fromGenerate(body: GenerateRequest, fallbackHeader?: string): Co
 export const promptText = (r: CompletionRequest): string =>
   r.messages.map((m) => `${m.role}: ${m.content}`).join("\n");
 
+/** The request as the request log keeps it (the prompt only to be hashed). */
+export const loggedRequest = (r: CompletionRequest) => ({
+  endpoint: r.endpoint,
+  requestedModel: r.model,
+  stream: r.stream,
+  promptText: promptText(r),
+});
+
 export const lastUserText = (r: CompletionRequest): string =>
   [...r.messages].reverse().find((m) => m.role === "user")?.content ?? "";
 
@@ -216,5 +224,22 @@ export function upstreamBody(r: CompletionRequest): Record<string, unknown> {
   if (r.topP !== null) body.top_p = r.topP;
   if (r.seed !== null) body.seed = r.seed;
   if (r.stop !== null) body.stop = r.stop;
+  return body;
+}
+
+/**
+ * Body for a continuation: the same request plus the text already delivered as an assistant
+ * prefill, which the backend continues; `max_tokens` shrinks by what was delivered (estimated
+ * from the content chunks, about one token each).
+ *
+ * @example continuationBody(req, { text: "Once upon a", chunks: 3 })
+ */
+export function continuationBody(
+  r: CompletionRequest,
+  delivered: { text: string; chunks: number },
+): Record<string, unknown> {
+  const body = upstreamBody(r);
+  body.messages = [...r.messages, { role: "assistant", content: delivered.text }];
+  if (r.maxTokens !== null) body.max_tokens = Math.max(1, r.maxTokens - delivered.chunks);
   return body;
 }

@@ -67,6 +67,12 @@ export interface EdgeEnv {
   SWITCHYARD_CORS_ORIGINS?: string;
   SWITCHYARD_TTFT_BUDGET_MS?: string;
   SWITCHYARD_IDLE_TIMEOUT_MS?: string;
+  /**
+   * Wait for a first token before also sending the request to the next model (first token wins,
+   * the other is cancelled): "auto" (default: the model's observed p95 time to first token, a
+   * third of the TTFT budget until it is known), "off", or milliseconds.
+   */
+  SWITCHYARD_HEDGE_DELAY_MS?: string;
   SWITCHYARD_RETRIES?: string;
   SWITCHYARD_RETRY_BASE_MS?: string;
   SWITCHYARD_RETRY_MAX_MS?: string;

@@ -21,11 +21,16 @@ export interface AuthConfig {
   devTokens: boolean;
 }
 
+/** How long to wait for a first token before hedging: fixed, learned per model (p95), or never. */
+export type HedgePolicy = { kind: "fixed"; ms: number } | { kind: "auto" } | { kind: "off" };
+
 export interface ProxyConfig {
   /** Per attempt: headers and the first token must arrive within this. */
   ttftBudgetMs: number;
   /** After the first token: longest silence tolerated between chunks. */
   idleTimeoutMs: number;
+  /** When to hedge an attempt still waiting for its first token (SWITCHYARD_HEDGE_DELAY_MS). */
+  hedge: HedgePolicy;
   /** Extra attempts on the same backend for retryable failures (before the cascade moves on). */
   retries: number;
   retryBaseMs: number;
@@ -127,6 +132,10 @@ export function loadEdgeConfig(env: EdgeEnv, catalogue: CatalogueModel[] = catal
     proxy: {
       ttftBudgetMs: e.SWITCHYARD_TTFT_BUDGET_MS,
       idleTimeoutMs: e.SWITCHYARD_IDLE_TIMEOUT_MS,
+      hedge:
+        typeof e.SWITCHYARD_HEDGE_DELAY_MS === "number"
+          ? { kind: "fixed", ms: e.SWITCHYARD_HEDGE_DELAY_MS }
+          : { kind: e.SWITCHYARD_HEDGE_DELAY_MS },
       retries: e.SWITCHYARD_RETRIES,
       retryBaseMs: e.SWITCHYARD_RETRY_BASE_MS,
       retryMaxMs: e.SWITCHYARD_RETRY_MAX_MS,

@@ -73,6 +73,19 @@ export const EnvSchema = z.object({
   SWITCHYARD_MAX_BODY_BYTES: intFrom(1024 * 1024, 1024),
   SWITCHYARD_TTFT_BUDGET_MS: intFrom(15_000, 1),
   SWITCHYARD_IDLE_TIMEOUT_MS: intFrom(30_000, 1),
+  SWITCHYARD_HEDGE_DELAY_MS: z
+    .string()
+    .optional()
+    .transform((v) => v?.trim() || "auto")
+    .pipe(
+      z.union([
+        z.enum(["auto", "off"]),
+        z
+          .string()
+          .regex(/^\d+$/, 'must be "auto", "off" or a whole number of milliseconds')
+          .transform(Number),
+      ]),
+    ),
   SWITCHYARD_RETRIES: intFrom(1),
   SWITCHYARD_RETRY_BASE_MS: intFrom(100),
   SWITCHYARD_RETRY_MAX_MS: intFrom(2_000),

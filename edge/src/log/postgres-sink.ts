@@ -51,6 +51,7 @@ const COLUMNS = [
   "route_confidence",
   "attempts",
   "fallback_from",
+  "continued_after",
   "prompt_hash",
   "trace_id",
 ] as const;
@@ -78,6 +79,7 @@ function rowValues(r: RequestRecord): unknown[] {
     r.routeConfidence,
     r.attempts,
     r.fallbackFrom,
+    r.continuedAfter,
     r.promptHash,
     r.traceId,
   ];

@@ -21,6 +21,11 @@ export interface RequestRecord {
   /** Backends tried before the answering one (fallbacks), in order. */
   attempts: number;
   fallbackFrom: string[];
+  /**
+   * Set when the stream broke after the first token and another model continued the answer:
+   * the code of that original failure (e.g. "network_error", "idle_timeout"); null otherwise.
+   */
+  continuedAfter: string | null;
   /** HMAC-SHA256 of the normalised prompt with a server-side key; never the raw prompt. */
   promptHash: string;
   traceId: string | null;

@@ -21,6 +21,7 @@ export const sampleRecord: RequestRecord = {
   routeConfidence: null,
   attempts: 1,
   fallbackFrom: [],
+  continuedAfter: null,
   promptHash: "ab".repeat(32),
   traceId: null,
 };

@@ -11,6 +11,8 @@ export function trackAttempts(metrics: EdgeMetrics): (modelId: string, outcome: 
   let previous: { model: string; outcome: string } | undefined;
   return (model, outcome) => {
     metrics.upstreamAttempts.inc({ model, outcome });
+    // A hedge's loser was cancelled, not retried or fallen back from.
+    if (outcome === "cancelled") return;
     if (previous?.model === model && outcome !== "breaker_open") metrics.retries.inc({ model });
     if (previous && previous.model !== model)
       metrics.fallbacks.inc({ from_model: previous.model, to_model: model });

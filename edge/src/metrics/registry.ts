@@ -57,6 +57,19 @@ function emptySeries(labels: Labels, buckets: number[]): Series {
  */
 export class MetricsRegistry {
   private readonly families: Family[] = [];
+  private readonly collectors: (() => void)[] = [];
+
+  /**
+   * Runs `collect` before every snapshot and delta: gauges that mirror current state (circuit
+   * breakers) are read when they are reported, instead of being set on every request.
+   */
+  onCollect(collect: () => void): void {
+    this.collectors.push(collect);
+  }
+
+  private collect(): void {
+    for (const collect of this.collectors) collect();
+  }
 
   private family(name: string, type: MetricFamily["type"], help: string, buckets: number[] = []): Family {
     const family: Family = { name, type, help, buckets, series: new Map(), flushed: new Map() };
@@ -107,6 +120,7 @@ export class MetricsRegistry {
 
   /** This isolate's totals as plain data. */
   snapshot(): MetricFamily[] {
+    this.collect();
     return this.families.map((f) => ({
       name: f.name,
       type: f.type,
@@ -121,6 +135,7 @@ export class MetricsRegistry {
    * out), current values of gauges. Pushing every delta exactly once gives exact totals.
    */
   takeDelta(): MetricsDelta {
+    this.collect();
     const families: MetricFamily[] = [];
     for (const f of this.families) {
       const series: SeriesValue[] = [];
@@ -222,6 +237,18 @@ export function createEdgeMetrics(registry = new MetricsRegistry()) {
     circuitState: registry.gauge(
       "switchyard_circuit_state",
       "Circuit breaker per backend: 0 closed, 1 half-open, 2 open",
+    ),
+    hedges: registry.counter(
+      "switchyard_hedges_total",
+      "Hedged attempts (sent while another waited for its first token) by model and outcome: won, lost (cancelled), failed",
+    ),
+    continuations: registry.counter(
+      "switchyard_continuations_total",
+      "Streams that broke after the first token, by failed model, continuing model (none: not rescued) and failure",
+    ),
+    malformedEvents: registry.counter(
+      "switchyard_upstream_malformed_events_total",
+      "Upstream stream events that were not valid JSON, skipped, by model",
     ),
   };
 }

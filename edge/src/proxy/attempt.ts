@@ -6,8 +6,12 @@ export interface AttemptRequest {
   body: unknown;
   backendApiKey?: string | undefined;
   ttftBudgetMs: number;
-  /** The client's signal: aborting it aborts the attempt. */
+  /** The client's signal: aborting it aborts the attempt (ClientGone). */
   signal?: AbortSignal | undefined;
+  /** Aborting it cancels just this attempt (a hedge that lost): it ends as failed "cancelled". */
+  cancel?: AbortSignal | undefined;
+  /** Called once per skipped malformed stream event. */
+  onMalformed?: (() => void) | undefined;
   fetch?: typeof fetch;
   /** Extra request headers: `traceparent` and `x-request-id`, so the backend continues the trace. */
   headers?: Record<string, string> | undefined;
@@ -20,6 +24,8 @@ export interface AttemptStarted {
   /** Events read while waiting for the first token (role chunk, first content). */
   buffered: CompletionDelta[];
   ttftMs: number;
+  /** Prompt tokens the backend counted as a continued assistant prefix (x-switchyard-prefill-tokens). */
+  prefillTokens: number | null;
 }
 
 /** The attempt failed before the first token; the cascade may retry or move on. */
@@ -94,8 +100,11 @@ export async function startAttempt(req: AttemptRequest): Promise<AttemptOutcome>
   const started = Date.now();
   const controller = new AbortController();
   const onClientAbort = () => controller.abort(new ClientGone("client disconnected"));
+  const onCancel = () => controller.abort(new StreamFailure("cancelled", "attempt cancelled"));
   if (req.signal?.aborted) throw new ClientGone("client disconnected");
   req.signal?.addEventListener("abort", onClientAbort, { once: true });
+  req.cancel?.addEventListener("abort", onCancel, { once: true });
+  const cancelled = () => req.cancel?.aborted === true;
   const timer = setTimeout(
     () => controller.abort(new StreamFailure("ttft_timeout", "timeout")),
     req.ttftBudgetMs,
@@ -127,6 +136,7 @@ export async function startAttempt(req: AttemptRequest): Promise<AttemptOutcome>
       });
     } catch {
       if (req.signal?.aborted) throw new ClientGone("client disconnected");
+      if (cancelled()) return failed("cancelled", "Attempt cancelled", { breakerFailure: false });
       if (controller.signal.aborted)
         return failed("ttft_timeout", "The model did not answer within the time-to-first-token budget");
       return failed("connect_error", "Could not connect to the model backend", { retryable: true });
@@ -146,7 +156,8 @@ export async function startAttempt(req: AttemptRequest): Promise<AttemptOutcome>
     }
     if (!res.body) return failed("empty_response", "The model backend sent no body", { retryable: true });
 
-    const stream = new UpstreamStream(res.body, controller);
+    const stream = new UpstreamStream(res.body, controller, req.onMalformed);
+    const prefill = Number.parseInt(res.headers.get("x-switchyard-prefill-tokens") ?? "", 10);
     const buffered: CompletionDelta[] = [];
     for (;;) {
       let event: Awaited<ReturnType<UpstreamStream["next"]>>;
@@ -155,6 +166,7 @@ export async function startAttempt(req: AttemptRequest): Promise<AttemptOutcome>
       } catch (error) {
         stream.cancel();
         if (req.signal?.aborted) throw new ClientGone("client disconnected");
+        if (cancelled()) return failed("cancelled", "Attempt cancelled", { breakerFailure: false });
         const f = error instanceof StreamFailure ? error : new StreamFailure("network_error", String(error));
         return failed(f.code, f.message, { retryable: f.code !== "ttft_timeout" });
       }
@@ -168,11 +180,18 @@ export async function startAttempt(req: AttemptRequest): Promise<AttemptOutcome>
         event.delta.toolCalls.length > 0 ||
         event.delta.finishReason !== null
       ) {
-        return { kind: "started", stream, buffered, ttftMs: Date.now() - started };
+        return {
+          kind: "started",
+          stream,
+          buffered,
+          ttftMs: Date.now() - started,
+          prefillTokens: Number.isNaN(prefill) ? null : prefill,
+        };
       }
     }
   } finally {
     clearTimeout(timer);
     req.signal?.removeEventListener("abort", onClientAbort);
+    req.cancel?.removeEventListener("abort", onCancel);
   }
 }

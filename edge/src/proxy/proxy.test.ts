@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { backoffDelayMs, parseRetryAfterMs } from "./backoff";
 import { CircuitBreaker } from "./breaker";
 import { SseParser } from "./sse";
+import { UpstreamStream } from "./upstream-stream";
 
 describe("CircuitBreaker", () => {
   it("closed -> open after N failures -> half-open single probe -> closed", () => {
@@ -65,5 +66,43 @@ describe("SseParser", () => {
     ]);
     expect(p.push("data: [DONE]\r")).toEqual([]);
     expect(p.push("\n\r\n")).toEqual([{ event: null, data: "[DONE]" }]);
+  });
+});
+
+describe("UpstreamStream", () => {
+  const body = (events: string[]) => {
+    const encoder = new TextEncoder();
+    return new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (const e of events) controller.enqueue(encoder.encode(e));
+        // then silence: the connection stays open
+      },
+    });
+  };
+  const chunk = (content: string) => `data: ${JSON.stringify({ choices: [{ delta: { content } }] })}\n\n`;
+
+  it("skips an event that is not JSON and counts it; the stream goes on", async () => {
+    let malformed = 0;
+    const stream = new UpstreamStream(
+      body([chunk("a"), "data: {oops\n\n", chunk("b"), "data: [DONE]\n\n"]),
+      new AbortController(),
+      () => malformed++,
+    );
+    const first = await stream.next(1000, "idle_timeout");
+    const second = await stream.next(1000, "idle_timeout");
+    expect(first).toMatchObject({ kind: "delta", delta: { content: "a" } });
+    expect(second).toMatchObject({ kind: "delta", delta: { content: "b" } });
+    expect(await stream.next(1000, "idle_timeout")).toEqual({ kind: "done" });
+    expect(malformed).toBe(1);
+  });
+
+  it("an idle timeout shorter than the earlier first-token wait still fires", {
+    timeout: 10_000,
+  }, async () => {
+    const controller = new AbortController();
+    const stream = new UpstreamStream(body([chunk("a")]), controller);
+    expect(await stream.next(60_000, "ttft_timeout")).toMatchObject({ kind: "delta" });
+    await expect(stream.next(20, "idle_timeout")).rejects.toMatchObject({ code: "idle_timeout" });
+    expect(controller.signal.aborted).toBe(true);
   });
 });

@@ -49,12 +49,18 @@ export class ReplicaPool {
     return Object.fromEntries(this.#replicas.map((r) => [r.url, r.outstanding]));
   }
 
-  acquire(): ReplicaLease | null {
+  /** The replicas' base URLs. */
+  get urls(): string[] {
+    return this.#replicas.map((r) => r.url);
+  }
+
+  /** @param avoid replica URLs not to pick (a continuation avoids the one whose stream broke). */
+  acquire(avoid?: ReadonlySet<string>): ReplicaLease | null {
     const n = this.#replicas.length;
     const start = this.#turn++ % n;
-    const order = Array.from({ length: n }, (_, i) => this.#replicas[(start + i) % n] as Replica).sort(
-      (a, b) => a.outstanding - b.outstanding,
-    );
+    const order = Array.from({ length: n }, (_, i) => this.#replicas[(start + i) % n] as Replica)
+      .filter((r) => !avoid?.has(r.url))
+      .sort((a, b) => a.outstanding - b.outstanding);
     // tryAcquire claims a half-open probe, so only the replica actually chosen is asked.
     const chosen = order.find((r) => r.breaker.state !== "open" && r.breaker.tryAcquire());
     if (!chosen) return null;

@@ -54,6 +54,7 @@ export type StreamFailureCode =
   | "truncated"
   | "malformed_chunk"
   | "upstream_error"
+  | "cancelled"
   | "network_error";
 
 /** A failure of the upstream stream; `code` ends up in the client's error and the request log. */
@@ -67,16 +68,18 @@ export class StreamFailure extends Error {
   }
 }
 
-function parseChunk(data: string): UpstreamEvent {
+/** An event whose data is not a JSON object: skipped (and counted), the stream goes on. */
+const MALFORMED = Symbol("malformed");
+
+function parseChunk(data: string): UpstreamEvent | typeof MALFORMED {
   if (data.trim() === "[DONE]") return { kind: "done" };
   let chunk: unknown;
   try {
     chunk = JSON.parse(data);
   } catch {
-    throw new StreamFailure("malformed_chunk", "The model sent a malformed stream chunk");
+    return MALFORMED;
   }
-  if (typeof chunk !== "object" || chunk === null)
-    throw new StreamFailure("malformed_chunk", "The model sent a malformed stream chunk");
+  if (typeof chunk !== "object" || chunk === null) return MALFORMED;
   const c = chunk as {
     error?: { message?: unknown };
     choices?: { delta?: { content?: unknown; tool_calls?: unknown }; finish_reason?: unknown }[];
@@ -86,8 +89,7 @@ function parseChunk(data: string): UpstreamEvent {
     const detail = typeof c.error.message === "string" ? `: ${c.error.message}` : "";
     throw new StreamFailure("upstream_error", `The model reported an error mid-stream${detail}`);
   }
-  if (c.choices !== undefined && !Array.isArray(c.choices))
-    throw new StreamFailure("malformed_chunk", "The model sent a malformed stream chunk");
+  if (c.choices !== undefined && !Array.isArray(c.choices)) return MALFORMED;
   const choice = c.choices?.[0];
   const content = typeof choice?.delta?.content === "string" ? choice.delta.content : "";
   const toolCalls = toolCallDeltas(choice?.delta?.tool_calls);
@@ -120,9 +122,14 @@ export class UpstreamStream {
   private readonly queue: string[] = [];
   private ended = false;
 
+  /**
+   * @param onMalformed called once per skipped event that was not a JSON object (one bad
+   *   event in a good stream must not cost the whole answer).
+   */
   constructor(
     body: ReadableStream<Uint8Array>,
     private readonly controller: AbortController,
+    private readonly onMalformed: () => void = () => {},
   ) {
     this.reader = body.getReader();
   }
@@ -132,8 +139,11 @@ export class UpstreamStream {
       const queued = this.queue.shift();
       if (queued !== undefined) {
         const event = parseChunk(queued);
-        // [DONE]: nothing more will be read, so no timer may outlive the reply.
-        if (event.kind === "done") this.stopWatchdog();
+        if (event === MALFORMED) {
+          this.onMalformed();
+          continue;
+        }
+        if (event.kind === "done") this.finishAfterDone();
         return event;
       }
       if (this.ended) {
@@ -152,6 +162,21 @@ export class UpstreamStream {
     }
   }
 
+  /**
+   * [DONE]: nothing more is needed. No timer may outlive the reply, and the rest of the body
+   * (normally just its end) is read off in the background rather than left unconsumed, which
+   * would hold the connection and its buffers until garbage collection.
+   */
+  private finishAfterDone(): void {
+    this.ended = true;
+    this.stopWatchdog();
+    const drain = async () => {
+      for (let reads = 0; reads < 16; reads++) if ((await this.reader.read()).done) return;
+      await this.reader.cancel("done");
+    };
+    drain().catch(() => {});
+  }
+
   /** Stops reading and aborts the upstream request (frees the backend's slot). */
   cancel(reason = "cancelled"): void {
     this.ended = true;
@@ -168,6 +193,8 @@ export class UpstreamStream {
    */
   private deadline = 0;
   private watchdog: ReturnType<typeof setTimeout> | undefined;
+  /** When the armed timer fires. */
+  private watchdogAt = 0;
   private onTimeout: (() => void) | null = null;
 
   private readonly fire = () => {
@@ -175,6 +202,7 @@ export class UpstreamStream {
     if (!this.onTimeout) return;
     const left = this.deadline - Date.now();
     if (left > 0) {
+      this.watchdogAt = this.deadline;
       this.watchdog = setTimeout(this.fire, left);
       return;
     }
@@ -204,7 +232,15 @@ export class UpstreamStream {
         );
       };
       this.deadline = Date.now() + Math.max(0, ms);
-      if (this.watchdog === undefined) this.watchdog = setTimeout(this.fire, Math.max(0, ms));
+      // A deadline earlier than the armed timer (idle timeout after a longer TTFT wait) re-arms it.
+      if (this.watchdog !== undefined && this.watchdogAt > this.deadline) {
+        clearTimeout(this.watchdog);
+        this.watchdog = undefined;
+      }
+      if (this.watchdog === undefined) {
+        this.watchdogAt = this.deadline;
+        this.watchdog = setTimeout(this.fire, Math.max(0, ms));
+      }
       this.reader.read().then(
         ({ done, value }) => {
           if (settled) return;

@@ -138,6 +138,8 @@ export const SwitchyardInfoSchema = z
     request_id: z.string(),
     attempts: z.number().int(),
     fallback_from: z.array(z.string()),
+    /** Set when the stream broke after its first token and another model continued the answer. */
+    continued_after: z.string().nullable(),
   })
   .openapi("SwitchyardInfo");
 

@@ -2,9 +2,19 @@
  * Every scenario of ../shared/notes/reliability.md against fault-injecting fake backends, with
  * the edge app running in-process. Each test asserts what the client saw and what the backends
  * received; afterEach checks scenario 14 (the gateway still serves, no leaked upstream slots).
+ * No timing assertions: where speed matters (hedging, open circuits) the tests check what was
+ * sent and cancelled instead of how long it took.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { closedPortUrl, DEFAULT_TOKENS, type FakeBackend, startFakeBackend } from "../support/fake-backend";
+import { catalogueModels } from "../../src/config/catalogue";
+import {
+  closedPortUrl,
+  DEFAULT_TOKENS,
+  type FakeBackend,
+  peakOpenRequests,
+  resetPeakOpenRequests,
+  startFakeBackend,
+} from "../support/fake-backend";
 import { chatBody, chatText, createTestEdge, readSse } from "../support/harness";
 
 const A = "codegemma-7b"; // tier 1
@@ -24,6 +34,8 @@ const timing = {
   SWITCHYARD_BREAKER_FAILURES: "3",
   SWITCHYARD_BREAKER_COOLDOWN_MS: "400",
   SWITCHYARD_CACHE_TTL_SECONDS: "0",
+  // Hedging has its own tests; elsewhere a busy machine must not turn a slow token into a hedge.
+  SWITCHYARD_HEDGE_DELAY_MS: "off",
 };
 
 beforeAll(async () => {
@@ -53,19 +65,22 @@ afterEach(async () => {
   expect(chatText(sse.events)).toBe(FULL_TEXT);
 });
 
+/** The last message a backend's first request carried (the prefill of a continuation). */
+const lastMessage = (backend: FakeBackend) =>
+  (backend.received[0]?.body.messages as unknown[] | undefined)?.at(-1);
+
 /** The scenarios exercise the cascade, so the client opts into fallbacks (see scenario 16 for without). */
+const OPT_IN = { headers: { "x-switchyard-fallback": "true" } };
+
 async function chat(model: string, stream = false) {
-  const started = Date.now();
-  const res = await edge.post("/v1/chat/completions", chatBody(model, { stream }), {
-    headers: { "x-switchyard-fallback": "true" },
-  });
-  return { res, elapsed: Date.now() - started };
+  const res = await edge.post("/v1/chat/completions", chatBody(model, { stream }), OPT_IN);
+  return { res };
 }
 
 describe("before the first token: retries and fallback", () => {
   it("1a. 429 with Retry-After: waits that long, retries the same backend", async () => {
     a.behave([{ kind: "status", status: 429, headers: { "retry-after": "1" } }, { kind: "ok" }]);
-    const { res, elapsed } = await chat(A);
+    const { res } = await chat(A);
     expect(res.status).toBe(200);
     expect(res.headers.get("x-switchyard-model")).toBe(A);
     const body = (await res.json()) as {
@@ -74,27 +89,24 @@ describe("before the first token: retries and fallback", () => {
     };
     expect(body.choices[0]?.message.content).toBe(FULL_TEXT);
     expect(body.switchyard.attempts).toBe(2);
-    expect(elapsed).toBeGreaterThanOrEqual(950);
     expect(a.received).toHaveLength(2);
     expect(b.received).toHaveLength(0);
   });
 
   it("1b. 429 without Retry-After: jittered backoff, then the same backend again", async () => {
     a.behave([{ kind: "status", status: 429 }, { kind: "ok" }]);
-    const { res, elapsed } = await chat(A);
+    const { res } = await chat(A);
     expect(res.status).toBe(200);
     expect(res.headers.get("x-switchyard-model")).toBe(A);
-    expect(elapsed).toBeLessThan(500);
     expect(a.received).toHaveLength(2);
     expect(b.received).toHaveLength(0);
   });
 
   it("1c. 429 with a Retry-After longer than the cap moves on to the next model", async () => {
     a.behave({ kind: "status", status: 429, headers: { "retry-after": "30" } });
-    const { res, elapsed } = await chat(A);
+    const { res } = await chat(A);
     expect(res.status).toBe(200);
     expect(res.headers.get("x-switchyard-model")).toBe(B);
-    expect(elapsed).toBeLessThan(1000);
     expect(a.received).toHaveLength(1);
     expect(b.received).toHaveLength(1);
   });
@@ -134,10 +146,9 @@ describe("before the first token: retries and fallback", () => {
   it("4a. connection refused: retried, then the next model", async () => {
     const dead = await closedPortUrl();
     edge = createTestEdge({ ...timing, SWITCHYARD_BACKENDS: JSON.stringify({ [A]: dead, [B]: b.url }) });
-    const { res, elapsed } = await chat(A);
+    const { res } = await chat(A);
     expect(res.status).toBe(200);
     expect(res.headers.get("x-switchyard-model")).toBe(B);
-    expect(elapsed).toBeLessThan(1000);
     expect(b.received).toHaveLength(1);
   });
 
@@ -153,11 +164,9 @@ describe("before the first token: retries and fallback", () => {
 
   it("5. no response at all: bounded by the TTFT budget, then fallback (no retry of a hung backend)", async () => {
     a.behave({ kind: "hang" });
-    const { res, elapsed } = await chat(A);
+    const { res } = await chat(A);
     expect(res.status).toBe(200);
     expect(res.headers.get("x-switchyard-model")).toBe(B);
-    expect(elapsed).toBeGreaterThanOrEqual(380);
-    expect(elapsed).toBeLessThan(1500);
     expect(a.received).toHaveLength(1);
     await new Promise((r) => setTimeout(r, 50));
     expect(a.received[0]?.closedByClient).toBe(true); // the edge hung up on it
@@ -166,30 +175,48 @@ describe("before the first token: retries and fallback", () => {
 
   it("6. slow first token: fallback before any byte reaches the client", async () => {
     a.behave({ kind: "ok", firstTokenDelayMs: 2000 });
-    const { res, elapsed } = await chat(A, true);
+    const { res } = await chat(A, true);
     expect(res.status).toBe(200);
     expect(res.headers.get("x-switchyard-model")).toBe(B);
     const sse = await readSse(res);
     expect(chatText(sse.events)).toBe(FULL_TEXT); // only B's tokens, nothing from A
     expect(sse.events.every((e) => (e as { model: string }).model === B)).toBe(true);
-    expect(elapsed).toBeLessThan(1500);
     expect(a.received).toHaveLength(1);
     await new Promise((r) => setTimeout(r, 50));
     expect(a.received[0]?.closedByClient).toBe(true);
   });
 
-  it("11. prompt too long for the context: a 400 to the client, no retry storm", async () => {
-    a.behave({
-      kind: "status",
-      status: 400,
-      body: {
-        error: {
-          message: "This model's maximum context length is 512 tokens",
-          type: "invalid_request_error",
-          code: "context_length_exceeded",
-        },
+  const tooLong = {
+    kind: "status" as const,
+    status: 400,
+    body: {
+      error: {
+        message: "This model's maximum context length is 512 tokens",
+        type: "invalid_request_error",
+        code: "context_length_exceeded",
       },
-    });
+    },
+  };
+
+  it("11a. prompt too long for the context: sent unchanged to the model with a larger context", async () => {
+    a.behave(tooLong); // codegemma-7b: 8,192 tokens; qwen2.5-7b-instruct: 32,768
+    const { res } = await chat(A, true);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-switchyard-model")).toBe(B);
+    const sse = await readSse(res);
+    expect(chatText(sse.events)).toBe(FULL_TEXT);
+    expect(a.received).toHaveLength(1); // never resent to the model that refused it
+    expect(b.received).toHaveLength(1);
+    expect(b.received[0]?.body.messages).toEqual(a.received[0]?.body.messages);
+    const [record] = await edge.waitForRecords(1);
+    expect(record).toMatchObject({ modelId: B, outcome: "ok", fallbackFrom: [A] });
+  });
+
+  it("11b. too long and no larger context configured: the 400 reaches the client, no retry storm", async () => {
+    // gemma-2-9b-it has the same 8,192-token context: trying it would be resending unchanged.
+    const G = "gemma-2-9b-it";
+    edge = createTestEdge({ ...timing, SWITCHYARD_BACKENDS: JSON.stringify({ [A]: a.url, [G]: b.url }) });
+    a.behave(tooLong);
     const { res } = await chat(A, true);
     expect(res.status).toBe(400);
     const body = (await res.json()) as { error: { code: string; message: string; type: string } };
@@ -197,10 +224,147 @@ describe("before the first token: retries and fallback", () => {
     expect(body.error.type).toBe("invalid_request_error");
     expect(a.received).toHaveLength(1);
     expect(b.received).toHaveLength(0);
+    edge = createTestEdge({ ...timing, SWITCHYARD_BACKENDS: JSON.stringify({ [A]: a.url, [B]: b.url }) });
+  });
+
+  it("11c. too long for the larger model as well: its 400 reaches the client, nobody is asked twice", async () => {
+    a.behave(tooLong);
+    b.behave(tooLong);
+    const { res } = await chat(A);
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("context_length_exceeded");
+    expect(res.headers.get("x-switchyard-model")).toBe(B);
+    expect(a.received).toHaveLength(1);
+    expect(b.received).toHaveLength(1);
   });
 });
 
-describe("after the first token: no silent fallback", () => {
+describe("hedged first token", () => {
+  const hedged = (delay: string) =>
+    createTestEdge({
+      ...timing,
+      SWITCHYARD_HEDGE_DELAY_MS: delay,
+      SWITCHYARD_BACKENDS: JSON.stringify({ [A]: a.url, [B]: b.url }),
+    });
+
+  it("6b. a 20 s first token is answered by the hedge; the slow attempt is cancelled at once", async () => {
+    // Budget 15 s as in production, hedge delay "auto": a third of the budget until a p95 is known.
+    edge = createTestEdge({
+      ...timing,
+      SWITCHYARD_TTFT_BUDGET_MS: "15000",
+      SWITCHYARD_HEDGE_DELAY_MS: "auto",
+      SWITCHYARD_BACKENDS: JSON.stringify({ [A]: a.url, [B]: b.url }),
+    });
+    a.behave({ kind: "ok", firstTokenDelayMs: 20_000 });
+    const { res } = await chat(A, true);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-switchyard-model")).toBe(B);
+    const sse = await readSse(res);
+    expect(chatText(sse.events)).toBe(FULL_TEXT);
+    expect(sse.done).toBe(true);
+    // A was cancelled by the hedge (not by its 15 s budget, which would have been "ttft_timeout").
+    await new Promise((r) => setTimeout(r, 50));
+    expect(a.received).toHaveLength(1);
+    expect(a.received[0]?.closedByClient).toBe(true);
+    expect(b.received[0]?.body.messages).toEqual(a.received[0]?.body.messages);
+    const metrics = await edge.metrics();
+    expect(metrics).toMatch(new RegExp(`switchyard_hedges_total\\{model="${B}",outcome="won"\\} 1`));
+    expect(metrics).toMatch(
+      new RegExp(`switchyard_upstream_attempts_total\\{model="${A}",outcome="cancelled"\\} 1`),
+    );
+    expect(metrics).not.toMatch(/outcome="ttft_timeout"/);
+    const [record] = await edge.waitForRecords(1);
+    expect(record).toMatchObject({ modelId: B, outcome: "ok", attempts: 2, fallbackFrom: [A] });
+  });
+
+  it("the first token wins: a hedge that loses is cancelled, the primary's answer is whole", async () => {
+    edge = hedged("50");
+    a.behave({ kind: "ok", firstTokenDelayMs: 300 });
+    b.behave({ kind: "hang" });
+    const { res } = await chat(A, true);
+    expect(res.headers.get("x-switchyard-model")).toBe(A);
+    const sse = await readSse(res);
+    expect(chatText(sse.events)).toBe(FULL_TEXT);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(b.received).toHaveLength(1);
+    expect(b.received[0]?.closedByClient).toBe(true);
+    expect(await edge.metrics()).toMatch(
+      new RegExp(`switchyard_hedges_total\\{model="${B}",outcome="lost"\\} 1`),
+    );
+  });
+
+  it("never more than two attempts in flight, even when the hedge hangs too", async () => {
+    const c = await startFakeBackend();
+    const L = "llama-3.1-8b-instruct"; // B's... A's second fallback
+    try {
+      edge = createTestEdge({
+        ...timing,
+        SWITCHYARD_HEDGE_DELAY_MS: "50",
+        SWITCHYARD_BACKENDS: JSON.stringify({ [A]: a.url, [B]: b.url, [L]: c.url }),
+      });
+      a.behave({ kind: "hang" });
+      b.behave({ kind: "hang" });
+      resetPeakOpenRequests();
+      const { res } = await chat(A, true);
+      expect(res.headers.get("x-switchyard-model")).toBe(L);
+      expect(chatText((await readSse(res)).events)).toBe(FULL_TEXT);
+      expect(peakOpenRequests()).toBe(2);
+      expect([a.received.length, b.received.length, c.received.length]).toEqual([1, 1, 1]);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(a.inFlight() + b.inFlight() + c.inFlight()).toBe(0);
+    } finally {
+      await c.close();
+    }
+  });
+});
+
+describe("after the first token: continued on another backend, or a truthful error", () => {
+  type Chunk = {
+    id: string;
+    model: string;
+    choices: { delta: { content?: string }; finish_reason: string | null }[];
+    usage?: { prompt_tokens: number; completion_tokens: number; total_tokens: number } | null;
+    switchyard?: { model: string; fallback_from: string[]; attempts: number; continued_after: string | null };
+  };
+  const PREFIX = DEFAULT_TOKENS.slice(0, 2).join("");
+
+  /** The client's view of a rescued stream: one answer, nothing missing or repeated, one end. */
+  const expectRescued = async (res: Response, failure: string) => {
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-switchyard-model")).toBe(A); // committed before the break
+    const sse = await readSse(res);
+    const chunks = sse.events as Chunk[];
+    expect(sse.done).toBe(true);
+    expect(chunks.some((e) => "error" in e)).toBe(false);
+    expect(chatText(chunks)).toBe(FULL_TEXT);
+    expect(new Set(chunks.map((e) => e.id)).size).toBe(1);
+    const finals = chunks.filter((e) => e.choices[0]?.finish_reason);
+    expect(finals).toHaveLength(1);
+    expect(finals[0]?.choices[0]?.finish_reason).toBe("stop");
+    expect(finals[0]?.switchyard).toMatchObject({ model: B, fallback_from: [A], continued_after: failure });
+    // What the backends received: A the request; B the same conversation plus A's delivered text.
+    expect(a.received).toHaveLength(1);
+    expect(b.received).toHaveLength(1);
+    const messages = b.received[0]?.body.messages as { role: string; content: string }[];
+    expect(messages.slice(0, -1)).toEqual(a.received[0]?.body.messages);
+    expect(messages.at(-1)).toEqual({ role: "assistant", content: PREFIX });
+    const [record] = await edge.waitForRecords(1);
+    expect(record).toMatchObject({
+      outcome: "ok",
+      errorCode: null,
+      modelId: B,
+      fallbackFrom: [A],
+      continuedAfter: failure,
+      attempts: 2,
+    });
+    expect(await edge.metrics()).toMatch(
+      new RegExp(
+        `switchyard_continuations_total\\{from_model="${A}",to_model="${B}",failure="${failure}"\\} 1`,
+      ),
+    );
+    return chunks;
+  };
+
   const expectInBandFailure = async (res: Response, code: string) => {
     expect(res.status).toBe(200);
     expect(res.headers.get("x-switchyard-model")).toBe(A);
@@ -208,55 +372,173 @@ describe("after the first token: no silent fallback", () => {
     expect(sse.done).toBe(false);
     const last = sse.events.at(-1) as { error?: { code: string; type: string } };
     expect(last.error?.code).toBe(code);
-    expect(chatText(sse.events)).toBe(DEFAULT_TOKENS.slice(0, 2).join(""));
-    expect(b.received).toHaveLength(0);
+    expect(chatText(sse.events)).toBe(PREFIX);
     const [record] = await edge.waitForRecords(1);
-    expect(record).toMatchObject({ outcome: "error", errorCode: code, modelId: A, stream: true });
+    expect(record).toMatchObject({
+      outcome: "error",
+      errorCode: code,
+      modelId: A,
+      stream: true,
+      continuedAfter: null,
+    });
     return sse;
   };
 
-  it("7. stream cut after some tokens: in-band error, no [DONE], logged as failed", async () => {
+  it("7. stream cut after some tokens: continued on B as one answer, with the whole answer's usage", async () => {
     a.behave({ kind: "fail-mid-stream", after: 2, how: "cut" });
-    const { res } = await chat(A, true);
-    await expectInBandFailure(res, "network_error");
-    expect(a.received).toHaveLength(1);
+    const res = await edge.post(
+      "/v1/chat/completions",
+      chatBody(A, { stream: true, stream_options: { include_usage: true } }),
+      OPT_IN,
+    );
+    const chunks = await expectRescued(res, "network_error");
+    // B counted A's text as prompt (prefill); the client sees the usage of one whole answer.
+    expect(chunks.at(-1)?.usage).toEqual({ prompt_tokens: 5, completion_tokens: 4, total_tokens: 9 });
   });
 
-  it("8. stream stalls mid-way: idle timeout, then as 7", async () => {
+  it("8. stream stalls mid-way: idle timeout, A hung up on, then continued on B", async () => {
     a.behave({ kind: "fail-mid-stream", after: 2, how: "stall" });
-    const started = Date.now();
     const { res } = await chat(A, true);
-    await expectInBandFailure(res, "idle_timeout");
-    expect(Date.now() - started).toBeLessThan(1500);
+    await expectRescued(res, "idle_timeout");
     await new Promise((r) => setTimeout(r, 50));
     expect(a.received[0]?.closedByClient).toBe(true);
   });
 
-  it("9. malformed chunk: as 7, not a crash", async () => {
-    a.behave({ kind: "fail-mid-stream", after: 2, how: "malformed" });
-    const { res } = await chat(A, true);
-    await expectInBandFailure(res, "malformed_chunk");
-  });
-
-  it("10a. stream ends without [DONE]: a failure, not a success", async () => {
-    a.behave({ kind: "fail-mid-stream", after: 2, how: "no-done" });
-    const { res } = await chat(A, true);
-    await expectInBandFailure(res, "truncated");
-  });
-
-  it("10b. [DONE] without a finish reason: a failure, not a success", async () => {
+  it("10b. [DONE] without a finish reason: not complete, so continued", async () => {
     a.behave({ kind: "fail-mid-stream", after: 2, how: "no-finish" });
-    const { res } = await chat(A, true);
-    await expectInBandFailure(res, "truncated");
+    await expectRescued((await chat(A, true)).res, "truncated");
   });
 
-  it("7 (non-streaming client): a structured 502, never partial text as success", async () => {
+  it("10c. a clean close with neither a finish reason nor [DONE]: continued", async () => {
+    a.behave({ kind: "fail-mid-stream", after: 2, how: "close" });
+    await expectRescued((await chat(A, true)).res, "truncated");
+  });
+
+  it("an error reported in-band mid-stream: continued", async () => {
+    a.behave({ kind: "fail-mid-stream", after: 2, how: "error-event" });
+    await expectRescued((await chat(A, true)).res, "upstream_error");
+  });
+
+  it("7 (non-streaming client): the continued answer is one JSON reply", async () => {
     a.behave({ kind: "fail-mid-stream", after: 2, how: "cut" });
+    const { res } = await chat(A, false);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as {
+      choices: { message: { content: string }; finish_reason: string }[];
+      usage: { prompt_tokens: number; completion_tokens: number };
+      switchyard: { model: string; fallback_from: string[]; continued_after: string };
+    };
+    expect(body.choices[0]?.message.content).toBe(FULL_TEXT);
+    expect(body.choices[0]?.finish_reason).toBe("stop");
+    expect(body.usage).toMatchObject({ prompt_tokens: 5, completion_tokens: 4 });
+    expect(body.switchyard).toMatchObject({ model: B, fallback_from: [A], continued_after: "network_error" });
+    expect(lastMessage(b)).toEqual({
+      role: "assistant",
+      content: PREFIX,
+    });
+  });
+
+  it("7, continuation refused: the in-band error names the original failure, not the refusal", async () => {
+    a.behave({ kind: "fail-mid-stream", after: 2, how: "cut" });
+    b.behave({
+      kind: "status",
+      status: 400,
+      body: { error: { message: "no prefill", code: "invalid_request" } },
+    });
+    await expectInBandFailure((await chat(A, true)).res, "network_error");
+    expect(b.received).toHaveLength(1);
+    expect(lastMessage(b)).toEqual({
+      role: "assistant",
+      content: PREFIX,
+    });
+    expect(await edge.metrics()).toMatch(
+      new RegExp(
+        `switchyard_continuations_total\\{from_model="${A}",to_model="none",failure="network_error"\\} 1`,
+      ),
+    );
+  });
+
+  it("7, the continuation breaks too: still the original failure, no [DONE]", async () => {
+    a.behave({ kind: "fail-mid-stream", after: 2, how: "cut" });
+    b.behave({ kind: "fail-mid-stream", after: 1, how: "stall" });
+    const { res } = await chat(A, true);
+    const sse = await readSse(res);
+    expect(sse.done).toBe(false);
+    expect((sse.events.at(-1) as { error?: { code: string } }).error?.code).toBe("network_error");
+    // The client got A's two tokens and B's one, each once.
+    expect(chatText(sse.events)).toBe(DEFAULT_TOKENS.slice(0, 3).join(""));
+    const [record] = await edge.waitForRecords(1);
+    expect(record).toMatchObject({
+      outcome: "error",
+      errorCode: "network_error",
+      modelId: B,
+      fallbackFrom: [A, B],
+    });
+  });
+
+  it("7, no backend declares continuation: in-band error, no [DONE], logged as failed", async () => {
+    const catalogue = catalogueModels().map((m) => ({ ...m, continuation: false }));
+    edge = createTestEdge(
+      { ...timing, SWITCHYARD_BACKENDS: JSON.stringify({ [A]: a.url, [B]: b.url }) },
+      { catalogue },
+    );
+    a.behave([{ kind: "fail-mid-stream", after: 2, how: "cut" }, { kind: "ok" }]);
+    await expectInBandFailure((await chat(A, true)).res, "network_error");
+    expect(b.received).toHaveLength(0);
+    const { res } = await chat(A, false);
+    expect(res.status).toBe(200); // the follow-up request is fine (A's plan moved on to "ok")
+  });
+
+  it("7 (non-streaming client), nothing can continue: a structured 502, never partial text as success", async () => {
+    edge = createTestEdge({ ...timing, SWITCHYARD_BACKENDS: JSON.stringify({ [A]: a.url }) });
+    a.behave([{ kind: "fail-mid-stream", after: 2, how: "cut" }, { kind: "ok" }]);
     const { res } = await chat(A, false);
     expect(res.status).toBe(502);
     const body = (await res.json()) as { error: { code: string } };
     expect(body.error.code).toBe("network_error");
+    expect(a.received).toHaveLength(1); // the model that broke is not asked to continue itself
+    edge = createTestEdge({ ...timing, SWITCHYARD_BACKENDS: JSON.stringify({ [A]: a.url, [B]: b.url }) });
+  });
+
+  it("9. one malformed event in a good stream: skipped and counted, the answer completes", async () => {
+    a.behave({ kind: "ok", malformedAfter: 2 });
+    const { res } = await chat(A, true);
+    const sse = await readSse(res);
+    expect(sse.done).toBe(true);
+    expect(chatText(sse.events)).toBe(FULL_TEXT);
     expect(b.received).toHaveLength(0);
+    expect(await edge.metrics()).toMatch(
+      new RegExp(`switchyard_upstream_malformed_events_total\\{model="${A}"\\} 1`),
+    );
+  });
+
+  it("10a. a finish reason and a clean close without [DONE]: a success, not an error", async () => {
+    a.behave({ kind: "fail-mid-stream", after: 4, how: "no-done" });
+    const { res } = await chat(A, true);
+    const sse = await readSse(res);
+    expect(sse.done).toBe(true);
+    expect(chatText(sse.events)).toBe(FULL_TEXT);
+    expect(b.received).toHaveLength(0);
+    const [record] = await edge.waitForRecords(1);
+    expect(record).toMatchObject({ outcome: "ok", modelId: A, continuedAfter: null });
+  });
+
+  it("a rescued answer is whole, so it is cached; the cached reply replays it", async () => {
+    edge = createTestEdge({
+      ...timing,
+      SWITCHYARD_CACHE_TTL_SECONDS: "60",
+      SWITCHYARD_BACKENDS: JSON.stringify({ [A]: a.url, [B]: b.url }),
+    });
+    a.behave({ kind: "fail-mid-stream", after: 2, how: "cut" });
+    await readSse((await chat(A, true)).res);
+    await new Promise((r) => setTimeout(r, 30));
+    const hit = (await chat(A, false)).res;
+    expect(hit.headers.get("x-switchyard-cache")).toBe("HIT");
+    expect(
+      ((await hit.json()) as { choices: { message: { content: string } }[] }).choices[0]?.message.content,
+    ).toBe(FULL_TEXT);
+    expect(a.received).toHaveLength(1);
+    expect(b.received).toHaveLength(1);
   });
 
   it("a client disconnect cancels the upstream request and is recorded as aborted", async () => {
@@ -273,6 +555,7 @@ describe("after the first token: no silent fallback", () => {
     expect(a.received).toHaveLength(1);
     expect(a.received[0]?.closedByClient).toBe(true);
     expect(a.received[0]?.finished).toBe(false);
+    expect(b.received).toHaveLength(0);
     const [record] = await edge.waitForRecords(1);
     expect(record?.outcome).toBe("aborted");
   });
@@ -289,7 +572,6 @@ describe("circuit breakers and total outage", () => {
     const open = await chat(A);
     expect(open.res.headers.get("x-switchyard-model")).toBe(B);
     expect(a.received).toHaveLength(3);
-    expect(open.elapsed).toBeLessThan(200);
     // After the cooldown one probe goes to A; it succeeds, so the circuit closes.
     a.behave({ kind: "ok" });
     await new Promise((r) => setTimeout(r, 450));
@@ -325,12 +607,14 @@ describe("circuit breakers and total outage", () => {
     expect(first.res.status).toBe(503);
     expect(Number(first.res.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
     expect(((await first.res.json()) as { error: { code: string } }).error.code).toBe("no_backend_available");
-    expect(first.elapsed).toBeLessThan(1000);
     // Once the circuits are open the answer is immediate.
     await chat(A);
     const third = await chat(A);
     expect(third.res.status).toBe(503);
-    expect(third.elapsed).toBeLessThan(50);
+    // Both circuits open: the third request was answered without trying either backend.
+    expect(await edge.metrics()).toMatch(
+      new RegExp(`switchyard_upstream_attempts_total\\{model="${B}",outcome="breaker_open"\\} [1-9]`),
+    );
     // The follow-up check (scenario 14) needs live backends again.
     edge = createTestEdge({ ...timing, SWITCHYARD_BACKENDS: JSON.stringify({ [A]: a.url, [B]: b.url }) });
   });

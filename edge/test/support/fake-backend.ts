@@ -6,15 +6,28 @@ import type { AddressInfo } from "node:net";
  * everything else in the tests runs against real components.
  */
 export type Behaviour =
-  | { kind: "ok"; tokens?: string[]; headerDelayMs?: number; firstTokenDelayMs?: number; gapMs?: number }
+  | {
+      kind: "ok";
+      tokens?: string[];
+      headerDelayMs?: number;
+      firstTokenDelayMs?: number;
+      gapMs?: number;
+      /** Sends one event that is not JSON after this many tokens, then goes on. */
+      malformedAfter?: number;
+    }
   | { kind: "status"; status: number; headers?: Record<string, string>; body?: unknown }
   /** Destroys the socket as soon as the request arrives (TCP reset before any byte). */
   | { kind: "reset" }
   /** Accepts the request and never answers. */
   | { kind: "hang" }
-  /** Streams `after` tokens, then: cuts the connection, stalls forever, sends a malformed chunk,
-   * ends without [DONE], or sends [DONE] without a finish reason. */
-  | { kind: "fail-mid-stream"; after: number; how: "cut" | "stall" | "malformed" | "no-done" | "no-finish" };
+  /** Streams `after` tokens, then: cuts the connection, stalls forever, sends a malformed chunk
+   * and stalls, sends a finish reason and closes without [DONE], sends [DONE] without a finish
+   * reason, closes cleanly with neither, or reports an error in-band. */
+  | {
+      kind: "fail-mid-stream";
+      after: number;
+      how: "cut" | "stall" | "malformed" | "no-done" | "no-finish" | "close" | "error-event";
+    };
 
 export interface ReceivedRequest {
   index: number;
@@ -26,6 +39,30 @@ export interface ReceivedRequest {
 }
 
 export const DEFAULT_TOKENS = ["Once", " upon", " a", " time"];
+
+/** Requests open on all fake backends of this process right now, and the most at once. */
+const openRequests = { now: 0, peak: 0 };
+export const peakOpenRequests = () => openRequests.peak;
+export const resetPeakOpenRequests = () => {
+  openRequests.peak = openRequests.now;
+};
+
+type Message = { role?: string; content?: string };
+
+/**
+ * Like our backends, a trailing assistant message is a prefix to continue: the answer's tokens
+ * that follow it (none match: the whole answer), and how many tokens the prefix took.
+ */
+function continuation(messages: unknown, tokens: string[]): { rest: string[]; prefill: number } | null {
+  const last = Array.isArray(messages) ? (messages.at(-1) as Message | undefined) : undefined;
+  if (last?.role !== "assistant" || typeof last.content !== "string") return null;
+  let text = "";
+  for (let i = 0; i <= tokens.length; i++) {
+    if (text === last.content) return { rest: tokens.slice(i), prefill: i };
+    text += tokens[i] ?? "";
+  }
+  return { rest: tokens, prefill: tokens.length };
+}
 
 export interface FakeBackend {
   url: string;
@@ -73,13 +110,21 @@ export async function startFakeBackend(): Promise<FakeBackend> {
         ),
       );
     }
-    const tokens = b.kind === "ok" ? (b.tokens ?? DEFAULT_TOKENS) : DEFAULT_TOKENS.slice(0, b.after);
+    const answer = b.kind === "ok" ? (b.tokens ?? DEFAULT_TOKENS) : DEFAULT_TOKENS;
+    const continued = continuation(rec.body.messages, answer);
+    const all = continued?.rest ?? answer;
+    const tokens = b.kind === "ok" ? all : all.slice(0, b.after);
     if (b.kind === "ok" && b.headerDelayMs) await sleep(b.headerDelayMs);
-    res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+    res.writeHead(200, {
+      "content-type": "text/event-stream",
+      "cache-control": "no-cache",
+      ...(continued ? { "x-switchyard-prefill-tokens": String(continued.prefill) } : {}),
+    });
     sse(res, chunk(model, { role: "assistant", content: "" }));
     if (b.kind === "ok" && b.firstTokenDelayMs) await sleep(b.firstTokenDelayMs);
-    for (const t of tokens) {
+    for (const [i, t] of tokens.entries()) {
       if (rec.closedByClient) return;
+      if (b.kind === "ok" && b.malformedAfter === i) res.write("data: {not json\n\n");
       sse(res, chunk(model, { content: t }));
       if (b.kind === "ok" && b.gapMs) await sleep(b.gapMs);
       if (b.kind === "fail-mid-stream") await sleep(10);
@@ -97,6 +142,13 @@ export async function startFakeBackend(): Promise<FakeBackend> {
         sse(res, chunk(model, {}, "stop"));
         return res.end();
       }
+      if (b.how === "close") return res.end();
+      if (b.how === "error-event") {
+        sse(res, {
+          error: { message: "generation failed", type: "server_error", code: "generation_failed" },
+        });
+        return res.end();
+      }
       sse(res, "[DONE]");
       return res.end();
     }
@@ -107,7 +159,12 @@ export async function startFakeBackend(): Promise<FakeBackend> {
       created: 0,
       model,
       choices: [],
-      usage: { prompt_tokens: 5, completion_tokens: tokens.length, total_tokens: 5 + tokens.length },
+      // The prefill is part of the prompt, as on a real backend.
+      usage: {
+        prompt_tokens: 5 + (continued?.prefill ?? 0),
+        completion_tokens: tokens.length,
+        total_tokens: 5 + (continued?.prefill ?? 0) + tokens.length,
+      },
     });
     sse(res, "[DONE]");
     res.end();
@@ -132,10 +189,13 @@ export async function startFakeBackend(): Promise<FakeBackend> {
         // keep {}
       }
       received.push(rec);
+      openRequests.now += 1;
+      openRequests.peak = Math.max(openRequests.peak, openRequests.now);
       res.on("finish", () => {
         rec.finished = true;
       });
       res.on("close", () => {
+        openRequests.now -= 1;
         if (!rec.finished) rec.closedByClient = true;
       });
       void handle(req, res, rec, plan(rec.index));

@@ -1,5 +1,6 @@
 import { createApp } from "../../src/app";
 import { type EdgeEnv, loadEdgeConfig } from "../../src/config";
+import type { CatalogueModel } from "../../src/config/catalogue";
 import type { RequestLogSink, RequestRecord } from "../../src/log/request-record";
 import type { RoutingPolicy } from "../../src/routing";
 import { createMemoryCacheStore } from "../../src/state/memory-cache-store";
@@ -25,12 +26,18 @@ export function capturingSink(): RequestLogSink & { records: RequestRecord[]; fa
  *
  * @example const edge = createTestEdge({ SWITCHYARD_BACKENDS: JSON.stringify({ "codegemma-7b": a.url }) });
  */
-export function createTestEdge(env: EdgeEnv, opts: { autoPolicy?: RoutingPolicy } = {}) {
-  const config = loadEdgeConfig({
-    SWITCHYARD_API_KEYS: TEST_KEY,
-    SWITCHYARD_METRICS_TOKEN: "metrics-token",
-    ...env,
-  });
+export function createTestEdge(
+  env: EdgeEnv,
+  opts: { autoPolicy?: RoutingPolicy; catalogue?: CatalogueModel[] } = {},
+) {
+  const config = loadEdgeConfig(
+    {
+      SWITCHYARD_API_KEYS: TEST_KEY,
+      SWITCHYARD_METRICS_TOKEN: "metrics-token",
+      ...env,
+    },
+    opts.catalogue,
+  );
   const log = capturingSink();
   const app = createApp(config, {
     tokenBuckets: createMemoryTokenBucketStore(),
@@ -55,7 +62,10 @@ export function createTestEdge(env: EdgeEnv, opts: { autoPolicy?: RoutingPolicy 
     while (log.records.length < n && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
     return log.records;
   };
-  return { app, config, log, post, waitForRecords };
+  /** This edge's /metrics text. */
+  const metrics = async () =>
+    (await app.request("/metrics", { headers: { authorization: "Bearer metrics-token" } })).text();
+  return { app, config, log, post, waitForRecords, metrics };
 }
 
 export interface SseRead {

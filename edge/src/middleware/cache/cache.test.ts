@@ -118,7 +118,7 @@ describe("response cache", () => {
     expect(a.received).toHaveLength(4);
   });
 
-  for (const how of ["cut", "no-done", "no-finish", "malformed"] as const) {
+  for (const how of ["cut", "no-finish", "close", "malformed"] as const) {
     it(`never caches a failed stream (${how})`, async () => {
       a.behave([{ kind: "fail-mid-stream", after: 2, how }, { kind: "ok" }]);
       const failed = await readSse(await edge.post("/v1/chat/completions", det(A, { stream: true })));
