@@ -530,9 +530,11 @@ describe("after the first token: continued on another backend, or a truthful err
       SWITCHYARD_BACKENDS: JSON.stringify({ [A]: a.url, [B]: b.url }),
     });
     a.behave({ kind: "fail-mid-stream", after: 2, how: "cut" });
-    await readSse((await chat(A, true)).res);
+    // Deterministic (temperature 0): the cache only keeps replies that a repeat would reproduce.
+    const det = (stream: boolean) => chatBody(A, { stream, temperature: 0 });
+    await readSse(await edge.post("/v1/chat/completions", det(true), OPT_IN));
     await new Promise((r) => setTimeout(r, 30));
-    const hit = (await chat(A, false)).res;
+    const hit = await edge.post("/v1/chat/completions", det(false), OPT_IN);
     expect(hit.headers.get("x-switchyard-cache")).toBe("HIT");
     expect(
       ((await hit.json()) as { choices: { message: { content: string } }[] }).choices[0]?.message.content,

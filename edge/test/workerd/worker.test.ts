@@ -204,7 +204,11 @@ describe("proxy and cache in workerd", () => {
     await new Promise((r) => setTimeout(r, 50));
     const hit = await post("/v1/chat/completions", chat("cache me", { temperature: 0 }), "sk-wd-cache");
     expect(hit.headers.get("x-switchyard-cache")).toBe("HIT");
-    const replay = await post("/v1/chat/completions", chat("cache me", { stream: true, temperature: 0 }), "sk-wd-cache");
+    const replay = await post(
+      "/v1/chat/completions",
+      chat("cache me", { stream: true, temperature: 0 }),
+      "sk-wd-cache",
+    );
     expect(replay.headers.get("x-switchyard-cache")).toBe("HIT");
     const text = await replay.text();
     expect(text).toContain('"content":"Once upon"');
