@@ -17,6 +17,7 @@ import { modelChoiceRefusal, unavailableError } from "./model-choice";
 import { type RelayOutcome, relayJson, relayStream } from "./relay";
 import { replyMeta, switchyardHeaders } from "./reply-meta";
 import * as request from "./request";
+import { requestedQualityLoss } from "./route-preference";
 
 export interface CompletionDeps {
   config: EdgeConfig;
@@ -88,6 +89,7 @@ export async function runCompletion(
     maxTokens: req.maxTokens,
     fallbacks: req.fallbacks,
     needs: request.requiredCapabilities(req),
+    maxQualityLoss: requestedQualityLoss(c),
   });
   const route = { reason: decision.reason, confidence: decision.confidence };
   const candidates = [decision.modelId, ...decision.fallbacks];

@@ -32,4 +32,6 @@ export const SWITCHYARD_HEADERS = {
   requestId: "x-request-id",
   /** Request fields dropped instead of refused (SWITCHYARD_DROP_UNSUPPORTED_PARAMS=true). */
   droppedParams: "x-switchyard-dropped-params",
+  /** Request header: quality `auto` may give up vs the best single model for this request (0..1). */
+  maxQualityLoss: "x-switchyard-max-quality-loss",
 } as const;

@@ -82,7 +82,7 @@ describe("explicit model semantics and capabilities", () => {
       name: "classifier",
       decide: async () => ({
         modelId: "small",
-        reason: "classifier:p=0.90",
+        reason: "classifier:q=0.90",
         confidence: 0.9,
         fallbacks: ["mid", "big"],
       }),
@@ -91,7 +91,7 @@ describe("explicit model semantics and capabilities", () => {
       ...input("auto"),
       needs: ["json_schema"],
     });
-    expect(d).toMatchObject({ modelId: "big", fallbacks: [], reason: "classifier:p=0.90:needs=json_schema" });
+    expect(d).toMatchObject({ modelId: "big", fallbacks: [], reason: "classifier:q=0.90:needs=json_schema" });
     const plain = await createRoutingPolicy({ roster: custom, auto }).decide(input("auto"));
     expect(plain.modelId).toBe("small");
   });
