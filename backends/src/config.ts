@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { z } from "zod";
 
@@ -8,51 +9,71 @@ import { z } from "zod";
  * @example
  * const options = parseBackendOptions(["--model", "stories260k", "--port", "0"], process.env);
  */
-export const backendOptionsSchema = z.object({
-  /** Catalogue id or path to a .gguf file. */
-  model: z.string().min(1, "--model is required (a catalogue id or a .gguf path)"),
-  /** Id to announce instead of the resolved one (e.g. serve a .gguf path under a production id). */
-  id: z.string().min(1).optional(),
-  modelDir: z.string().min(1).optional(),
-  dev: z.boolean().default(false),
-  /** With --dev: the dev model every production id is served by (default: each entry's devStandIn). */
-  devStandIn: z.string().min(1).optional(),
-  /**
-   * auto: the GGUF's tokenizer.chat_template decides (a template: node-llama-cpp's chat wrapper;
-   * none: raw text); chat-template or raw force it.
-   */
-  promptFormat: z.enum(["auto", "chat-template", "raw"]).default("auto"),
-  quant: z.enum(["q4", "q8"]).optional(),
-  host: z.string().min(1).default("127.0.0.1"),
-  port: z.number().int().min(0).max(65535).default(8080),
-  /** CPU threads for evaluation; keep it explicit (llama.cpp's default is very slow on small VMs). */
-  threads: z.number().int().min(1).max(256).default(2),
-  /** Parallel sequences in the one context (concurrent generations). */
-  parallel: z.number().int().min(1).max(64).default(2),
-  /** Context size per sequence; defaults to the catalogue's context length capped at 8192. */
-  contextSize: z.number().int().min(16).optional(),
-  gpu: z.enum(["auto", "off"]).default("auto"),
-  /** Layers to offload when a GPU is used ("auto" lets node-llama-cpp fit them). */
-  gpuLayers: z.union([z.literal("auto"), z.literal("max"), z.number().int().min(0)]).default("auto"),
-  /** Requests allowed to wait for a free sequence; beyond that the server answers 429. */
-  queueSize: z.number().int().min(0).max(10_000).default(16),
-  /** Whole-request deadline (queue wait included). */
-  timeoutMs: z.number().int().min(1).default(120_000),
-  /** How long SIGTERM waits for in-flight generations before cancelling them. */
-  drainTimeoutMs: z.number().int().min(0).default(10_000),
-  /** Largest max_tokens a request may ask for. */
-  maxTokensCap: z.number().int().min(1).default(4096),
-  /** Largest accepted request body. */
-  bodyLimitBytes: z
-    .number()
-    .int()
-    .min(1024)
-    .default(1024 * 1024),
-  apiKey: z.string().min(1).optional(),
-  /** Skip the sha256 check at startup (large production files take a while to hash). */
-  skipChecksum: z.boolean().default(false),
-  promptHashKey: z.string().min(1).optional(),
-});
+/** Addresses only this machine can reach: a backend there may run without an API key. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[|\]$/g, "");
+  return h === "localhost" || h === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
+export const backendOptionsSchema = z
+  .object({
+    /** Catalogue id or path to a .gguf file. */
+    model: z.string().min(1, "--model is required (a catalogue id or a .gguf path)"),
+    /** Id to announce instead of the resolved one (e.g. serve a .gguf path under a production id). */
+    id: z.string().min(1).optional(),
+    modelDir: z.string().min(1).optional(),
+    dev: z.boolean().default(false),
+    /** With --dev: the dev model every production id is served by (default: each entry's devStandIn). */
+    devStandIn: z.string().min(1).optional(),
+    /**
+     * auto: the GGUF's tokenizer.chat_template decides (a template: node-llama-cpp's chat wrapper;
+     * none: raw text); chat-template or raw force it.
+     */
+    promptFormat: z.enum(["auto", "chat-template", "raw"]).default("auto"),
+    quant: z.enum(["q4", "q8"]).optional(),
+    host: z.string().min(1).default("127.0.0.1"),
+    port: z.number().int().min(0).max(65535).default(8080),
+    /** CPU threads for evaluation; keep it explicit (llama.cpp's default is very slow on small VMs). */
+    threads: z.number().int().min(1).max(256).default(2),
+    /** Parallel sequences in the one context (concurrent generations). */
+    parallel: z.number().int().min(1).max(64).default(2),
+    /** Context size per sequence; defaults to the catalogue's context length capped at 8192. */
+    contextSize: z.number().int().min(16).optional(),
+    gpu: z.enum(["auto", "off"]).default("auto"),
+    /** Layers to offload when a GPU is used ("auto" lets node-llama-cpp fit them). */
+    gpuLayers: z.union([z.literal("auto"), z.literal("max"), z.number().int().min(0)]).default("auto"),
+    /** Requests allowed to wait for a free sequence; beyond that the server answers 429. */
+    queueSize: z.number().int().min(0).max(10_000).default(16),
+    /** Whole-request deadline (queue wait included). */
+    timeoutMs: z.number().int().min(1).default(120_000),
+    /** How long SIGTERM waits for in-flight generations before cancelling them. */
+    drainTimeoutMs: z.number().int().min(0).default(10_000),
+    /** Largest max_tokens a request may ask for. */
+    maxTokensCap: z.number().int().min(1).default(4096),
+    /** Largest accepted request body. */
+    bodyLimitBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .default(1024 * 1024),
+    apiKey: z.string().min(1).optional(),
+    /** A file holding the API key (Compose and Kubernetes secrets); read at start. */
+    apiKeyFile: z.string().min(1).optional(),
+    /** Listen beyond loopback without an API key (anyone who reaches the port can use the model). */
+    insecureNoAuth: z.boolean().default(false),
+    /** Skip the sha256 check at startup (large production files take a while to hash). */
+    skipChecksum: z.boolean().default(false),
+    promptHashKey: z.string().min(1).optional(),
+  })
+  .refine((o) => o.apiKey !== undefined || o.insecureNoAuth || isLoopbackHost(o.host), {
+    // Closed by default: a backend other machines can reach answers only with the key.
+    message:
+      "listening beyond loopback needs an API key: set SWITCHYARD_BACKEND_API_KEY (or --api-key), or pass --insecure-no-auth",
+    path: ["apiKey"],
+  });
 
 export type BackendOptions = z.output<typeof backendOptionsSchema>;
 export type BackendOptionsInput = z.input<typeof backendOptionsSchema>;
@@ -79,12 +100,14 @@ const ENV_NAMES = {
   maxTokensCap: "SWITCHYARD_MAX_TOKENS_CAP",
   bodyLimitBytes: "SWITCHYARD_BODY_LIMIT_BYTES",
   apiKey: "SWITCHYARD_BACKEND_API_KEY",
+  apiKeyFile: "SWITCHYARD_BACKEND_API_KEY_FILE",
+  insecureNoAuth: "SWITCHYARD_INSECURE_NO_AUTH",
   skipChecksum: "SWITCHYARD_SKIP_CHECKSUM",
   promptHashKey: "SWITCHYARD_PROMPT_HASH_KEY",
 } as const satisfies Record<keyof BackendOptions, string>;
 
 type Key = keyof typeof ENV_NAMES;
-const BOOLEAN_KEYS = new Set<Key>(["dev", "skipChecksum"]);
+const BOOLEAN_KEYS = new Set<Key>(["dev", "skipChecksum", "insecureNoAuth"]);
 const INTEGER_KEYS = new Set<Key>([
   "port",
   "threads",
@@ -135,6 +158,15 @@ export function parseBackendOptions(argv: string[], env: NodeJS.ProcessEnv = pro
     const fromEnv = env[ENV_NAMES[key]];
     const value = fromFlag ?? (fromEnv !== undefined && fromEnv !== "" ? fromEnv : undefined);
     if (value !== undefined) raw[key] = coerce(key, value as string | boolean);
+  }
+  if (raw.apiKey === undefined && typeof raw.apiKeyFile === "string") {
+    try {
+      raw.apiKey = readFileSync(raw.apiKeyFile, "utf8").trim() || undefined;
+    } catch (error) {
+      throw new Error(
+        `Invalid option --api-key-file: cannot read ${raw.apiKeyFile} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+      );
+    }
   }
   const parsed = backendOptionsSchema.safeParse(raw);
   if (!parsed.success) {

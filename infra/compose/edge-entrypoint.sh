@@ -3,6 +3,11 @@
 # Compose passes in (only those that are set), then start the worker on all interfaces.
 set -eu
 : > /tmp/.dev.vars
+# The backend API key Compose generated (the backend-key service), shared through a volume.
+if [ -z "${SWITCHYARD_BACKEND_API_KEY:-}" ] && [ -n "${SWITCHYARD_BACKEND_API_KEY_FILE:-}" ]; then
+  SWITCHYARD_BACKEND_API_KEY=$(cat "$SWITCHYARD_BACKEND_API_KEY_FILE")
+  export SWITCHYARD_BACKEND_API_KEY
+fi
 for name in SWITCHYARD_METRICS_TOKEN SWITCHYARD_API_KEYS SWITCHYARD_JWT_SECRET SWITCHYARD_PROMPT_HASH_KEY \
   SWITCHYARD_BACKEND_API_KEY SWITCHYARD_BACKENDS UPSTASH_REDIS_REST_URL UPSTASH_REDIS_REST_TOKEN \
   DATABASE_URL OTEL_EXPORTER_OTLP_ENDPOINT; do

@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
@@ -109,6 +110,48 @@ describe.skipIf(!dockerCompose)("infra/compose/compose.yaml (docker-compose conf
     expect(resolve(provisioning)).toBe(join(observabilityDir, "grafana", "provisioning"));
     expect(resolve(dashboards)).toBe(join(observabilityDir, "grafana", "dashboards"));
     expect(existsSync(join(dashboards, "switchyard-edge.json"))).toBe(true);
+  });
+
+  it("closes the backends: a generated key reaches them, the edge and Prometheus through a volume", () => {
+    const { services } = resolvedCompose();
+    const keygen = services["backend-key"];
+    expect(keygen?.image).toMatch(/^busybox:/);
+    expect(mountSource(keygen as ComposeService, "/run/switchyard")).toBe("switchyard-secrets");
+    for (const [model] of roster) {
+      const service = Object.values(services).find((s) => Array.isArray(s.command) && s.command[1] === model);
+      expect(service?.environment?.SWITCHYARD_BACKEND_API_KEY).toBeUndefined();
+      expect(service?.environment?.SWITCHYARD_BACKEND_API_KEY_FILE).toBe("/run/switchyard/backend-api-key");
+      expect(mountSource(service as ComposeService, "/run/switchyard")).toBe("switchyard-secrets");
+      expect(
+        (service as { depends_on?: Record<string, { condition: string }> }).depends_on?.["backend-key"],
+      ).toEqual({
+        condition: "service_completed_successfully",
+      });
+    }
+    expect(services.edge?.environment?.SWITCHYARD_BACKEND_API_KEY_FILE).toBe(
+      "/run/switchyard/backend-api-key",
+    );
+    expect(mountSource(services.prometheus as ComposeService, "/run/switchyard")).toBe("switchyard-secrets");
+
+    // The generator itself, run by a POSIX shell against a scratch directory: a key once, kept after.
+    const dir = mkdtempSync(join(tmpdir(), "compose-key-"));
+    try {
+      // As the container gets it: Compose turns its $$ escapes into $.
+      const script =
+        (keygen?.command as string[])[2]?.replaceAll("$$", "$").replaceAll("/run/switchyard", dir) ?? "";
+      const env = { PATH: process.env.PATH ?? "" };
+      expect(run("sh", ["-c", script], { env }).status).toBe(0);
+      const key = readFileSync(join(dir, "backend-api-key"), "utf8");
+      expect(key).toMatch(/^[0-9a-f]{48}$/);
+      expect(run("sh", ["-c", script], { env }).status).toBe(0);
+      expect(readFileSync(join(dir, "backend-api-key"), "utf8")).toBe(key);
+      expect(
+        run("sh", ["-c", script], { env: { ...env, SWITCHYARD_BACKEND_API_KEY: "sk-mine" } }).status,
+      ).toBe(0);
+      expect(readFileSync(join(dir, "backend-api-key"), "utf8")).toBe("sk-mine");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("every config file mounted from the repository exists", () => {
