@@ -34,7 +34,7 @@ type C = Context<EdgeHonoEnv>;
 
 /** Sends a body to candidates (retries, hedges, cascade) with what every attempt of this request shares. */
 function sender(c: C, deps: CompletionDeps) {
-  const span = spanOf(c.req.raw);
+  const span = spanOf(c);
   // Trace context and request id upstream, so the backend's span and log line join this request.
   const headers = { "x-request-id": c.get("requestId"), ...(span ? { traceparent: span.traceparent } : {}) };
   const { metrics, config } = deps;
@@ -138,7 +138,16 @@ export async function runCompletion(
     const next = await send(request.continuationBody(req, delivered), capable, broken);
     return next.kind === "started" ? next : null;
   };
+  const span = spanOf(c);
   const onFinish = (o: RelayOutcome) => {
+    if (span && o.continuedAfter !== null) {
+      span.attributes["switchyard.model"] = o.answer.modelId;
+      span.attributes["switchyard.continued_after"] = o.continuedAfter;
+    }
+    if (span) {
+      span.attributes["switchyard.attempts"] = o.attempts;
+      span.attributes["switchyard.fallback_from"] = o.fallbackFrom.join(",");
+    }
     // Only a whole answer is cached; a rescued one is whole once it finished cleanly.
     if (o.outcome === "ok" && o.reply && cacheWrite)
       cacheWrite({

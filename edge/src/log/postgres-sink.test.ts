@@ -46,6 +46,7 @@ describe.skipIf(!env)("createPostgresSink against the real PostgreSQL via wsprox
       ...sampleRecord,
       id: newId(),
       fallbackFrom: ["codegemma-7b", "qwen2.5-7b-instruct"],
+      continuedAfter: "network_error",
       routeConfidence: 0.75,
       promptHash: await hmacPromptHash("test-key", prompt),
     };
@@ -73,6 +74,7 @@ describe.skipIf(!env)("createPostgresSink against the real PostgreSQL via wsprox
       route_confidence: 0.75,
       attempts: 1,
       fallback_from: ["codegemma-7b", "qwen2.5-7b-instruct"],
+      continued_after: "network_error",
       prompt_hash: record.promptHash,
     });
     expect((row.timestamp as Date).toISOString()).toBe(record.timestamp);

@@ -103,7 +103,7 @@ export function createRequestLog(options: RequestLogOptions): RequestLog {
           latencyMs,
           ...f,
           promptHash: await hmacPromptHash(options.promptHashKey, request.promptText),
-          traceId: spanOf(c.req.raw)?.traceId ?? null,
+          traceId: spanOf(c)?.traceId ?? null,
         };
         await sink.write(record);
       };

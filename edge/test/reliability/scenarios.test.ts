@@ -5,6 +5,8 @@
  * No timing assertions: where speed matters (hedging, open circuits) the tests check what was
  * sent and cancelled instead of how long it took.
  */
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { catalogueModels } from "../../src/config/catalogue";
 import {
@@ -394,6 +396,52 @@ describe("after the first token: continued on another backend, or a truthful err
     const chunks = await expectRescued(res, "network_error");
     // B counted A's text as prompt (prefill); the client sees the usage of one whole answer.
     expect(chunks.at(-1)?.usage).toEqual({ prompt_tokens: 5, completion_tokens: 4, total_tokens: 9 });
+  });
+
+  it("7, traced: the request's span names the model that finished and the failure it rescued", async () => {
+    const spans: unknown[] = [];
+    const collector = createServer((req, res) => {
+      let text = "";
+      req.on("data", (c: Buffer) => {
+        text += c.toString();
+      });
+      req.on("end", () => {
+        spans.push(JSON.parse(text));
+        res.end("{}");
+      });
+    });
+    await new Promise<void>((r) => collector.listen(0, "127.0.0.1", r));
+    try {
+      const { port } = collector.address() as AddressInfo;
+      a.behave({ kind: "fail-mid-stream", after: 2, how: "cut" });
+      const res = await edge.post("/v1/chat/completions", chatBody(A, { stream: true }), {
+        ...OPT_IN,
+        env: { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}` },
+      });
+      expect((await readSse(res)).done).toBe(true);
+      for (let i = 0; i < 100 && spans.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      type Otlp = {
+        resourceSpans: {
+          scopeSpans: { spans: { attributes: { key: string; value: Record<string, string> }[] }[] }[];
+        }[];
+      };
+      const span = (spans[0] as Otlp).resourceSpans[0]?.scopeSpans[0]?.spans[0];
+      const attrs = Object.fromEntries(
+        (span?.attributes ?? []).map((x) => [x.key, x.value.stringValue ?? x.value.intValue]),
+      );
+      expect(attrs).toMatchObject({
+        "switchyard.model": B,
+        "switchyard.continued_after": "network_error",
+        "switchyard.fallback_from": A,
+        "switchyard.attempts": "2",
+      });
+      // Both backends' spans join the request's trace.
+      const traceId = (span as unknown as { traceId: string }).traceId;
+      expect(a.received[0]?.traceparent?.split("-")[1]).toBe(traceId);
+      expect(b.received[0]?.traceparent?.split("-")[1]).toBe(traceId);
+    } finally {
+      await new Promise((r) => collector.close(r));
+    }
   });
 
   it("8. stream stalls mid-way: idle timeout, A hung up on, then continued on B", async () => {

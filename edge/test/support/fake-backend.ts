@@ -26,6 +26,8 @@ export type Behaviour =
   | {
       kind: "fail-mid-stream";
       after: number;
+      /** The answer it starts (default DEFAULT_TOKENS). */
+      tokens?: string[];
       how: "cut" | "stall" | "malformed" | "no-done" | "no-finish" | "close" | "error-event";
     };
 
@@ -33,6 +35,8 @@ export interface ReceivedRequest {
   index: number;
   body: Record<string, unknown>;
   authorization: string | undefined;
+  /** W3C trace context the edge sent (its span's child). */
+  traceparent: string | undefined;
   /** The client (the edge) closed the connection before the response finished. */
   closedByClient: boolean;
   finished: boolean;
@@ -110,7 +114,7 @@ export async function startFakeBackend(): Promise<FakeBackend> {
         ),
       );
     }
-    const answer = b.kind === "ok" ? (b.tokens ?? DEFAULT_TOKENS) : DEFAULT_TOKENS;
+    const answer = b.tokens ?? DEFAULT_TOKENS;
     const continued = continuation(rec.body.messages, answer);
     const all = continued?.rest ?? answer;
     const tokens = b.kind === "ok" ? all : all.slice(0, b.after);
@@ -180,6 +184,7 @@ export async function startFakeBackend(): Promise<FakeBackend> {
         index: received.length,
         body: {},
         authorization: req.headers.authorization,
+        traceparent: typeof req.headers.traceparent === "string" ? req.headers.traceparent : undefined,
         closedByClient: false,
         finished: false,
       };

@@ -48,14 +48,18 @@ export function createTestEdge(
   const post = (
     path: string,
     body: unknown,
-    init: { headers?: Record<string, string>; signal?: AbortSignal } = {},
+    init: { headers?: Record<string, string>; signal?: AbortSignal; env?: Record<string, string> } = {},
   ) =>
-    app.request(path, {
-      method: "POST",
-      headers: { authorization: `Bearer ${TEST_KEY}`, "content-type": "application/json", ...init.headers },
-      body: JSON.stringify(body),
-      ...(init.signal ? { signal: init.signal } : {}),
-    });
+    app.request(
+      path,
+      {
+        method: "POST",
+        headers: { authorization: `Bearer ${TEST_KEY}`, "content-type": "application/json", ...init.headers },
+        body: JSON.stringify(body),
+        ...(init.signal ? { signal: init.signal } : {}),
+      },
+      init.env,
+    );
   /** Waits until the log has `n` records (they are written off the response path). */
   const waitForRecords = async (n: number, timeoutMs = 2000) => {
     const until = Date.now() + timeoutMs;

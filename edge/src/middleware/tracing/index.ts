@@ -1,4 +1,4 @@
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { background } from "../../http/background";
 
 /** One edge span: enough to export as OTLP and to continue the trace upstream. */
@@ -8,13 +8,26 @@ export interface EdgeSpan {
   parentSpanId: string | undefined;
   /** W3C `traceparent` for requests this span makes (the backend's span becomes its child). */
   traceparent: string;
+  /**
+   * Attributes learnt while the response streams (the model that finished a continued answer,
+   * the failure it was rescued from); exported with the span, over those read from the headers.
+   */
+  attributes: Record<string, string | number>;
 }
 
-const spans = new WeakMap<Request, EdgeSpan>();
+declare module "hono" {
+  interface ContextVariableMap {
+    /** Set by the tracing middleware: this request's span. */
+    span: EdgeSpan;
+  }
+}
 
-/** The span of an incoming request (undefined outside the tracing middleware). */
-export function spanOf(request: Request): EdgeSpan | undefined {
-  return spans.get(request);
+/**
+ * The span of a request (undefined outside the tracing middleware). Kept on the context, not
+ * keyed by the Request: middleware such as the body limit replace `c.req.raw` on the way.
+ */
+export function spanOf(c: Context): EdgeSpan | undefined {
+  return c.get("span");
 }
 
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/;
@@ -36,6 +49,7 @@ export function startSpan(incoming: string | null | undefined): EdgeSpan {
     spanId,
     parentSpanId: valid ? (match[2] as string) : undefined,
     traceparent: `00-${traceId}-${spanId}-01`,
+    attributes: {},
   };
 }
 
@@ -92,7 +106,7 @@ export function otlpTraceBody(
 
 /**
  * One SERVER span per request, continuing the caller's W3C `traceparent` when valid. The proxy
- * sends `spanOf(request).traceparent` upstream, so the backend's span joins the same trace.
+ * sends `spanOf(c).traceparent` upstream, so the backend's span joins the same trace.
  * The span ends when the response body is done (streams included) and is exported as OTLP/HTTP
  * JSON with `fetch` off the response path (`waitUntil`). The OpenTelemetry Node SDK does not run
  * in workerd, so this exporter is the few lines the wire format needs. Attributes carry the
@@ -104,7 +118,7 @@ export function tracing(options: TracingOptions): MiddlewareHandler {
   const serviceName = options.serviceName ?? "switchyard-edge";
   return async (c, next) => {
     const span = startSpan(c.req.header("traceparent"));
-    spans.set(c.req.raw, span);
+    c.set("span", span);
     const startMs = Date.now();
     await next();
     const endpoint = options.endpoint(c.env);
@@ -131,7 +145,10 @@ export function tracing(options: TracingOptions): MiddlewareHandler {
             `${c.req.method} ${route}`,
             startMs,
             Date.now(),
-            attributes,
+            [
+              ...attributes.filter((a) => !(a.key in span.attributes)),
+              ...Object.entries(span.attributes).map(([k, v]) => attr(k, v)),
+            ],
             res.status >= 500,
           ),
         ),

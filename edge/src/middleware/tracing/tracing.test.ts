@@ -35,7 +35,7 @@ describe("tracing middleware", () => {
     });
     app.use("*", tracing({ endpoint: () => "http://collector:4318/", fetch: capture }));
     app.post("/v1/chat/completions", (c) => {
-      seen = spanOf(c.req.raw);
+      seen = spanOf(c);
       return c.body("data: [DONE]\n\n", 200, {
         "content-type": "text/event-stream",
         "x-switchyard-model": "codegemma-7b",
