@@ -3,7 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import { completionCacheHooks } from "./completion/cache-hooks";
 import { CHAT_FIELDS } from "./completion/fields";
 import { type CompletionDeps, runCompletion } from "./completion/pipeline";
-import { FALLBACK_HEADER, fromChat, fromGenerate } from "./completion/request";
+import { FALLBACK_HEADER, fromChat, fromGenerate, fromTextCompletion } from "./completion/request";
 import type { EdgeConfig } from "./config";
 import type { EdgeDependencies } from "./config/dependencies";
 import type { EdgeHonoEnv } from "./http/context";
@@ -27,6 +27,7 @@ import { chatCompletionsRoute, generateRoute } from "./routes/completions";
 import { devTokenRoutes } from "./routes/dev-token";
 import { modelRoutes } from "./routes/models";
 import { healthRoute, metricsRoute } from "./routes/service";
+import { COMPLETIONS_FIELDS, textCompletionsRoute } from "./routes/text-completions";
 import { createRoutingPolicy } from "./routing";
 
 /**
@@ -116,15 +117,21 @@ export function createApp(config: EdgeConfig, deps: EdgeDependencies) {
   });
   for (const path of ["/v1/*", "/generate"]) app.use(path, authenticate, limit);
   const chatParams = openaiParams({ fields: CHAT_FIELDS, drop: config.dropUnsupportedParams });
+  const params = {
+    "chat.completions": [chatParams],
+    generate: [],
+    completions: [openaiParams({ fields: COMPLETIONS_FIELDS, drop: config.dropUnsupportedParams })],
+  };
   for (const [path, endpoint] of [
     ["/v1/chat/completions", "chat.completions"],
     ["/generate", "generate"],
+    ["/v1/completions", "completions"],
   ] as const) {
     app.on(
       "POST",
       path,
       sizeLimit,
-      ...(endpoint === "chat.completions" ? [chatParams] : []),
+      ...params[endpoint],
       cache({
         store: deps.cache,
         ttlSeconds: config.cache.ttlSeconds,
@@ -145,6 +152,16 @@ export function createApp(config: EdgeConfig, deps: EdgeDependencies) {
       runCompletion(
         c,
         fromGenerate(c.req.valid("json"), c.req.header(FALLBACK_HEADER)),
+        completionDeps,
+      ) as never,
+  );
+
+  app.openapi(
+    textCompletionsRoute,
+    (c) =>
+      runCompletion(
+        c,
+        fromTextCompletion(c.req.valid("json"), c.req.header(FALLBACK_HEADER)),
         completionDeps,
       ) as never,
   );

@@ -3,8 +3,8 @@ import type { EdgeHonoEnv } from "../http/context";
 import type { CachedCompletion } from "../middleware/cache/entry";
 import { cacheable, cacheKeyFor } from "../middleware/cache/key";
 import { sseData } from "../proxy/sse";
-import { ChatCompletionRequestSchema, GenerateRequestSchema } from "../routes/schemas";
 import { AUTO_MODEL } from "../routing";
+import { readCompletionRequest } from "./endpoints";
 import { replyFormats, toolCallsAsDeltas } from "./format";
 import type { CompletionDeps } from "./pipeline";
 import { replyMeta, switchyardHeaders } from "./reply-meta";
@@ -13,8 +13,6 @@ import {
   cacheMaterial,
   type Endpoint,
   FALLBACK_HEADER,
-  fromChat,
-  fromGenerate,
   loggedRequest,
 } from "./request";
 
@@ -23,12 +21,7 @@ type C = Context<EdgeHonoEnv>;
 /** Parses the body with the route's own schema; null when invalid (validation answers it later). */
 async function readRequest(c: C, endpoint: Endpoint): Promise<CompletionRequest | null> {
   const body: unknown = await c.req.json().catch(() => null);
-  if (endpoint === "chat.completions") {
-    const parsed = ChatCompletionRequestSchema.safeParse(body);
-    return parsed.success ? fromChat(parsed.data, c.req.header(FALLBACK_HEADER)) : null;
-  }
-  const parsed = GenerateRequestSchema.safeParse(body);
-  return parsed.success ? fromGenerate(parsed.data, c.req.header(FALLBACK_HEADER)) : null;
+  return readCompletionRequest(endpoint, body, c.req.header(FALLBACK_HEADER));
 }
 
 /**

@@ -123,9 +123,48 @@ const generateFormat: ReplyFormat = {
   ],
 };
 
+/** Legacy completions (`text_completion`): text in `choices[].text`, ids `cmpl-...`. */
+const textCompletionFormat: ReplyFormat = (() => {
+  const head = (meta: ReplyMeta) => ({
+    id: meta.id.replace(/^chatcmpl-/, "cmpl-"),
+    object: "text_completion",
+    created: meta.created,
+    model: meta.model,
+  });
+  const choice = (text: string, finishReason: string | null) => ({
+    index: 0,
+    text,
+    logprobs: null,
+    finish_reason: finishReason,
+  });
+  return {
+    json: (meta, reply) => ({
+      ...head(meta),
+      choices: [choice(reply.content, reply.finishReason)],
+      usage: reply.usage,
+      switchyard: meta.switchyard,
+    }),
+    chunk: (meta, content) => ({ ...head(meta), choices: [choice(content, null)] }),
+    toolCallChunk: () => null,
+    final: (meta, reply, includeUsage) => {
+      const finish = {
+        ...head(meta),
+        choices: [choice("", reply.finishReason)],
+        switchyard: meta.switchyard,
+      };
+      return includeUsage
+        ? [finish, { ...head(meta), choices: [], usage: reply.usage, switchyard: meta.switchyard }]
+        : [finish];
+    },
+  };
+})();
+
 export const replyFormats: Record<Endpoint, ReplyFormat> = {
   "chat.completions": chatFormat,
   generate: generateFormat,
+  completions: textCompletionFormat,
+  // The Responses API is produced from chat replies by its own adapter (responses/).
+  responses: chatFormat,
 };
 
 /** Error event sent in-band once a stream has started (OpenAI clients raise it as an APIError). */

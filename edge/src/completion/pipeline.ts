@@ -33,7 +33,7 @@ export interface CompletionDeps {
 type C = Context<EdgeHonoEnv>;
 
 /** Sends a body to candidates (retries, hedges, cascade) with what every attempt of this request shares. */
-function sender(c: C, deps: CompletionDeps) {
+function sender(c: C, deps: CompletionDeps, path: string) {
   const span = spanOf(c);
   // Trace context and request id upstream, so the backend's span and log line join this request.
   const headers = { "x-request-id": c.get("requestId"), ...(span ? { traceparent: span.traceparent } : {}) };
@@ -48,6 +48,7 @@ function sender(c: C, deps: CompletionDeps) {
       // A continuation refused by one backend may still be taken by the next.
       rejectionMovesOn: avoidUrls !== undefined,
       body,
+      path,
       signal: c.req.raw.signal,
       onAttempt: trackAttempts(metrics),
       onHedge: (model, outcome) => metrics.hedges.inc({ model, outcome }),
@@ -93,7 +94,7 @@ export async function runCompletion(
   });
   const route = { reason: decision.reason, confidence: decision.confidence };
   const candidates = [decision.modelId, ...decision.fallbacks];
-  const send = sender(c, deps);
+  const send = sender(c, deps, request.upstreamPath(req));
   let result: Awaited<ReturnType<typeof send>>;
   try {
     result = await send(request.upstreamBody(req), candidates);

@@ -1,7 +1,8 @@
 import type { ChatCompletionRequest, GenerateRequest } from "../routes/schemas";
+import type { TextCompletionRequest } from "../routes/text-completions";
 import type { FallbackChoice } from "../routing/policy";
 
-export type Endpoint = "chat.completions" | "generate";
+export type Endpoint = "chat.completions" | "generate" | "completions" | "responses";
 
 export interface ToolCall {
   id: string;
@@ -43,6 +44,11 @@ export interface CompletionRequest {
   /** Catalogue id or "auto". */
   model: string;
   messages: NormalisedMessage[];
+  /**
+   * Legacy completions: the raw prompt the model continues (no chat template; sent to the
+   * backend's /v1/completions). Null for chat-shaped requests, which use `messages`.
+   */
+  prompt: string | null;
   maxTokens: number | null;
   temperature: number | null;
   topP: number | null;
@@ -118,6 +124,7 @@ export function fromChat(body: ChatCompletionRequest, fallbackHeader?: string): 
     endpoint: "chat.completions",
     model: body.model,
     messages: body.messages.map(normaliseMessage),
+    prompt: null,
     maxTokens: body.max_completion_tokens ?? body.max_tokens ?? null,
     temperature: body.temperature ?? null,
     topP: body.top_p ?? null,
@@ -140,6 +147,7 @@ export function fromGenerate(body: GenerateRequest, fallbackHeader?: string): Co
     endpoint: "generate",
     model: body.model,
     messages: [{ role: "user", content: body.prompt }],
+    prompt: null,
     maxTokens: body.max_tokens ?? null,
     temperature: body.temperature ?? null,
     topP: null,
@@ -152,9 +160,39 @@ export function fromGenerate(body: GenerateRequest, fallbackHeader?: string): Co
   };
 }
 
+/** A legacy text completion (`POST /v1/completions`). */
+export function fromTextCompletion(body: TextCompletionRequest, fallbackHeader?: string): CompletionRequest {
+  const prompt = typeof body.prompt === "string" ? body.prompt : (body.prompt[0] ?? "");
+  const forwarded: ForwardedFields = {};
+  for (const key of ["presence_penalty", "frequency_penalty", "logit_bias"] as const) {
+    const value = body[key];
+    if (value !== undefined && value !== null) (forwarded as Record<string, unknown>)[key] = value;
+  }
+  return {
+    endpoint: "completions",
+    model: body.model,
+    messages: [{ role: "user", content: prompt }],
+    prompt,
+    maxTokens: body.max_tokens ?? null,
+    temperature: body.temperature ?? null,
+    topP: body.top_p ?? null,
+    seed: body.seed ?? null,
+    stop:
+      body.stop === undefined || body.stop === null
+        ? null
+        : typeof body.stop === "string"
+          ? [body.stop]
+          : body.stop,
+    stream: body.stream ?? false,
+    includeUsage: body.stream_options?.include_usage ?? false,
+    forwarded,
+    fallbacks: fallbackChoice(body.models, fallbackHeader),
+  };
+}
+
 /** The prompt as one text (for routing features and the prompt hash). */
 export const promptText = (r: CompletionRequest): string =>
-  r.messages.map((m) => `${m.role}: ${m.content}`).join("\n");
+  r.prompt ?? r.messages.map((m) => `${m.role}: ${m.content}`).join("\n");
 
 /** The request as the request log keeps it (the prompt only to be hashed). */
 export const loggedRequest = (r: CompletionRequest) => ({
@@ -199,7 +237,7 @@ export function cacheMaterial(r: CompletionRequest): string {
     2,
     r.endpoint,
     r.model,
-    r.messages,
+    r.prompt ?? r.messages,
     r.maxTokens,
     r.temperature,
     r.topP,
@@ -211,10 +249,14 @@ export function cacheMaterial(r: CompletionRequest): string {
   ]);
 }
 
+/** The backend API a request goes to: raw prompts to /v1/completions, the rest to chat. */
+export const upstreamPath = (r: CompletionRequest): string =>
+  r.prompt === null ? "/v1/chat/completions" : "/v1/completions";
+
 /** Body sent to a backend (minus `model`): always streaming, so TTFT and failures are observable. */
 export function upstreamBody(r: CompletionRequest): Record<string, unknown> {
   const body: Record<string, unknown> = {
-    messages: r.messages,
+    ...(r.prompt === null ? { messages: r.messages } : { prompt: r.prompt }),
     stream: true,
     stream_options: { include_usage: true },
     ...r.forwarded,
@@ -239,7 +281,9 @@ export function continuationBody(
   delivered: { text: string; chunks: number },
 ): Record<string, unknown> {
   const body = upstreamBody(r);
-  body.messages = [...r.messages, { role: "assistant", content: delivered.text }];
+  // A raw prompt is continued by appending what was delivered; chat by an assistant prefill.
+  if (r.prompt !== null) body.prompt = r.prompt + delivered.text;
+  else body.messages = [...r.messages, { role: "assistant", content: delivered.text }];
   if (r.maxTokens !== null) body.max_tokens = Math.max(1, r.maxTokens - delivered.chunks);
   return body;
 }

@@ -4,7 +4,7 @@ export interface RequestRecord {
   timestamp: string; // ISO 8601
   /** Authenticated subject: API key name or JWT `sub`; "anonymous" otherwise. Never the raw key. */
   user: string;
-  endpoint: "chat.completions" | "generate";
+  endpoint: "chat.completions" | "generate" | "completions" | "responses" | "embeddings";
   requestedModel: string; // catalogue id or "auto"
   modelId: string | null; // model that answered (null when none did)
   status: number; // HTTP status sent to the client

@@ -82,7 +82,12 @@ function parseChunk(data: string): UpstreamEvent | typeof MALFORMED {
   if (typeof chunk !== "object" || chunk === null) return MALFORMED;
   const c = chunk as {
     error?: { message?: unknown };
-    choices?: { delta?: { content?: unknown; tool_calls?: unknown }; finish_reason?: unknown }[];
+    choices?: {
+      delta?: { content?: unknown; tool_calls?: unknown };
+      /** Legacy completions (text_completion chunks) carry the text here. */
+      text?: unknown;
+      finish_reason?: unknown;
+    }[];
     usage?: Partial<Usage> | null;
   };
   if (c.error) {
@@ -91,7 +96,12 @@ function parseChunk(data: string): UpstreamEvent | typeof MALFORMED {
   }
   if (c.choices !== undefined && !Array.isArray(c.choices)) return MALFORMED;
   const choice = c.choices?.[0];
-  const content = typeof choice?.delta?.content === "string" ? choice.delta.content : "";
+  const content =
+    typeof choice?.delta?.content === "string"
+      ? choice.delta.content
+      : typeof choice?.text === "string"
+        ? choice.text
+        : "";
   const toolCalls = toolCallDeltas(choice?.delta?.tool_calls);
   const finishReason = typeof choice?.finish_reason === "string" ? choice.finish_reason : null;
   const u = c.usage;

@@ -7,7 +7,7 @@ import {
   GenerateResponseSchema,
 } from "./schemas";
 
-const errors = {
+export const completionErrors = {
   400: { description: "Invalid request", content: { "application/json": { schema: ErrorSchema } } },
   401: {
     description: "Missing or invalid credentials",
@@ -46,7 +46,7 @@ export const chatCompletionsRoute = createRoute({
         "text/event-stream": { schema: { type: "string" } },
       },
     },
-    ...errors,
+    ...completionErrors,
   },
 });
 
@@ -64,6 +64,6 @@ export const generateRoute = createRoute({
         "text/event-stream": { schema: { type: "string" } },
       },
     },
-    ...errors,
+    ...completionErrors,
   },
 });

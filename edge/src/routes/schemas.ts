@@ -143,7 +143,7 @@ export const SwitchyardInfoSchema = z
   })
   .openapi("SwitchyardInfo");
 
-const UsageSchema = z.object({
+export const UsageSchema = z.object({
   prompt_tokens: z.number(),
   completion_tokens: z.number(),
   total_tokens: z.number(),

@@ -33,6 +33,8 @@ export type Behaviour =
 
 export interface ReceivedRequest {
   index: number;
+  /** Request path, e.g. /v1/chat/completions or /v1/completions. */
+  path: string;
   body: Record<string, unknown>;
   authorization: string | undefined;
   /** W3C trace context the edge sent (its span's child). */
@@ -81,12 +83,27 @@ export interface FakeBackend {
 
 const sse = (res: ServerResponse, data: unknown) =>
   res.write(`data: ${typeof data === "string" ? data : JSON.stringify(data)}\n\n`);
-const chunk = (model: string, delta: Record<string, unknown>, finish: string | null = null) => ({
+const chatChunk = (model: string, delta: Record<string, unknown>, finish: string | null = null) => ({
   id: "fake",
   object: "chat.completion.chunk",
   created: 0,
   model,
   choices: [{ index: 0, delta, finish_reason: finish }],
+});
+/** Legacy completions stream `text_completion` chunks with the text in `choices[].text`. */
+const textChunk = (model: string, delta: Record<string, unknown>, finish: string | null = null) => ({
+  id: "fake",
+  object: "text_completion",
+  created: 0,
+  model,
+  choices: [
+    {
+      index: 0,
+      text: typeof delta.content === "string" ? delta.content : "",
+      logprobs: null,
+      finish_reason: finish,
+    },
+  ],
 });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -104,6 +121,7 @@ export async function startFakeBackend(): Promise<FakeBackend> {
 
   const handle = async (req: IncomingMessage, res: ServerResponse, rec: ReceivedRequest, b: Behaviour) => {
     const model = String(rec.body.model ?? "fake");
+    const chunk = rec.path.startsWith("/v1/completions") ? textChunk : chatChunk;
     if (b.kind === "reset") return req.socket.destroy();
     if (b.kind === "hang") return;
     if (b.kind === "status") {
@@ -182,6 +200,7 @@ export async function startFakeBackend(): Promise<FakeBackend> {
     req.on("end", () => {
       const rec: ReceivedRequest = {
         index: received.length,
+        path: req.url ?? "/",
         body: {},
         authorization: req.headers.authorization,
         traceparent: typeof req.headers.traceparent === "string" ? req.headers.traceparent : undefined,

@@ -66,6 +66,7 @@ describe("public endpoints", () => {
       "/health",
       "/metrics",
       "/v1/chat/completions",
+      "/v1/completions",
       "/v1/models",
       "/v1/models/{model}",
     ]);
