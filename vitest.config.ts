@@ -9,5 +9,8 @@ for (const [name, value] of Object.entries(WRANGLER_QUIET_ENV)) process.env[name
 export default defineConfig({
   test: {
     projects: ["*/vitest.config.ts", "*/vitest.*.config.ts"],
+    // Starts Redis, the Upstash bridge, PostgreSQL and the wsproxy when they are not running, and
+    // stops only what it started (infra/local/test-services.ts).
+    globalSetup: ["./infra/local/test-services.ts"],
   },
 });

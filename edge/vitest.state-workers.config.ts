@@ -18,7 +18,14 @@ export default defineConfig({
       miniflare: {
         compatibilityDate: "2025-09-01",
         compatibilityFlags: ["nodejs_compat"],
-        bindings: Object.fromEntries(passThrough.map((name) => [name, process.env[name] ?? ""])),
+        // Read when the pool starts, after the global setup (infra/local/test-services.ts) may
+        // have started the services and set their variables.
+        bindings: Object.defineProperties(
+          {},
+          Object.fromEntries(
+            passThrough.map((name) => [name, { enumerable: true, get: () => process.env[name] ?? "" }]),
+          ),
+        ),
       },
     }),
   ],

@@ -8,6 +8,10 @@
 # (.ci/apt-packages.txt) and `npm ci` (the bridge and proxy are Node scripts run with tsx). No Docker.
 #
 # Usage: bash infra/local/services.sh start|stop [--all]|status   (stop --all also stops PostgreSQL)
+#        bash infra/local/services.sh stop --started FILE          (only what a start listed there)
+# With SERVICES_STARTED_FILE set, `start` writes the services it actually started (not those that
+# were already running) to that file, one per line: `npm test` (infra/local/test-services.ts)
+# starts what is missing and afterwards stops exactly that.
 # Ports and names can be overridden (REDIS_PORT, UPSTASH_BRIDGE_PORT, PG_PORT, PG_CLUSTER, WSPROXY_PORT,
 # SERVICES_ENV_FILE, SERVICES_RUN_DIR), e.g. for a second, throwaway set beside the default one.
 set -euo pipefail
@@ -31,6 +35,8 @@ DATABASE_URL="postgres://$DB_USER:$DB_PASSWORD@127.0.0.1:$PG_PORT/$DB_NAME"
 TSX="$ROOT/node_modules/tsx/dist/loader.mjs"
 
 log() { echo "services: $*"; }
+STARTED=()
+started() { STARTED+=("$1"); }
 die() { echo "services: ERROR: $*" >&2; exit 1; }
 
 # wait_for NAME SECONDS COMMAND...: polls COMMAND until it succeeds.
@@ -82,6 +88,7 @@ start_redis() {
   redis-server --daemonize yes --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
     --pidfile "$RUN/redis.pid" --logfile "$RUN/redis.log" --dir "$RUN"
   wait_for redis 20 redis_ready
+  started redis
   log "redis started on $REDIS_PORT"
 }
 
@@ -91,6 +98,7 @@ start_bridge() {
   start_node_service upstash-bridge infra/local/upstash-bridge/server.ts \
     UPSTASH_BRIDGE_TOKEN="$BRIDGE_TOKEN" UPSTASH_BRIDGE_PORT="$BRIDGE_PORT" REDIS_URL="$REDIS_URL"
   wait_for "upstash bridge" 30 bridge_ready
+  started upstash-bridge
   log "upstash bridge started on $BRIDGE_PORT"
 }
 
@@ -111,6 +119,7 @@ start_postgres() {
   fi
   if ! pg_lsclusters -h | awk -v v="$version" -v c="$PG_CLUSTER" '$1 == v && $2 == c {print $4}' | grep -q online; then
     pg_ctlcluster "$version" "$PG_CLUSTER" start
+    started postgres
     log "postgres $version started on $PG_PORT"
   else
     [[ "${HBA_CHANGED:-0}" == 1 ]] && pg_ctlcluster "$version" "$PG_CLUSTER" reload
@@ -138,6 +147,7 @@ start_wsproxy() {
   start_node_service neon-wsproxy infra/local/neon-wsproxy/server.ts \
     LISTEN_PORT="$WSPROXY_PORT" ALLOW_ADDR_REGEX="^(127\\.0\\.0\\.1|localhost):$PG_PORT\$"
   wait_for "neon wsproxy" 30 wsproxy_ready
+  started neon-wsproxy
   log "neon wsproxy started on $WSPROXY_PORT"
 }
 
@@ -171,18 +181,42 @@ cmd_start() {
   start_postgres
   start_wsproxy
   write_env
+  if [[ -n "${SERVICES_STARTED_FILE:-}" ]]; then
+    printf '%s\n' "${STARTED[@]}" >"$SERVICES_STARTED_FILE"
+  fi
+}
+
+stop_postgres() {
+  local version; version="$(pg_version)"
+  [[ -n "$version" ]] && pg_ctlcluster "$version" "$PG_CLUSTER" stop 2>/dev/null && log "postgres stopped"
+  return 0
+}
+
+# Stops the services named in FILE (written by a `start` with SERVICES_STARTED_FILE), nothing else.
+cmd_stop_started() {
+  local file="$1" name
+  [[ -f "$file" ]] || die "no such file: $file"
+  while read -r name; do
+    case "$name" in
+      neon-wsproxy | upstash-bridge) stop_pidfile "$name" ;;
+      redis)
+        if pid_alive redis; then redis-cli -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true; log "redis stopped"; fi
+        rm -f "$RUN/redis.pid" ;;
+      postgres) stop_postgres ;;
+      "") ;;
+      *) die "unknown service in $file: $name" ;;
+    esac
+  done <"$file"
 }
 
 cmd_stop() {
+  if [[ "${1:-}" == "--started" ]]; then cmd_stop_started "${2:?stop --started needs a file}"; return; fi
   stop_pidfile neon-wsproxy
   stop_pidfile upstash-bridge
   # Only the redis-server this script started (it has our pidfile); Postgres is the system cluster.
   if pid_alive redis; then redis-cli -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true; log "redis stopped"; fi
   rm -f "$RUN/redis.pid"
-  if [[ "${1:-}" == "--all" ]]; then
-    local version; version="$(pg_version)"
-    [[ -n "$version" ]] && pg_ctlcluster "$version" "$PG_CLUSTER" stop 2>/dev/null && log "postgres stopped"
-  fi
+  if [[ "${1:-}" == "--all" ]]; then stop_postgres; fi
   return 0
 }
 
@@ -201,5 +235,5 @@ case "${1:-}" in
   start) cmd_start ;;
   stop) shift; cmd_stop "$@" ;;
   status) cmd_status ;;
-  *) echo "usage: $0 start|stop [--all]|status" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop [--all | --started FILE]|status" >&2; exit 2 ;;
 esac
