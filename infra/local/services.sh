@@ -94,6 +94,10 @@ start_redis() {
 
 start_bridge() {
   if bridge_ready; then log "upstash bridge already running on $BRIDGE_PORT"; return; fi
+  if curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$BRIDGE_PORT/" 2>/dev/null; then
+    # Something answers there, but not with our token: another set's bridge (say, another checkout's).
+    die "port $BRIDGE_PORT is taken by a bridge with another token: source that set's services.env, or move this one (UPSTASH_BRIDGE_PORT)"
+  fi
   if pid_alive upstash-bridge; then kill "$(cat "$RUN/upstash-bridge.pid")"; sleep 0.5; fi # stale token
   start_node_service upstash-bridge infra/local/upstash-bridge/server.ts \
     UPSTASH_BRIDGE_TOKEN="$BRIDGE_TOKEN" UPSTASH_BRIDGE_PORT="$BRIDGE_PORT" REDIS_URL="$REDIS_URL"
