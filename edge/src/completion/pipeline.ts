@@ -3,12 +3,9 @@ import type { EdgeConfig } from "../config";
 import type { EdgeHonoEnv } from "../http/context";
 import { ApiError } from "../http/errors";
 import { type RequestFacts, type RequestLog, unanswered } from "../log/request-log";
-import { trackAttempts } from "../metrics/attempts";
 import { noteUpstreamTtft } from "../metrics/http-metrics";
 import type { EdgeMetrics } from "../metrics/registry";
-import { spanOf } from "../middleware/tracing";
 import { ClientGone } from "../proxy/attempt";
-import { type DispatchStarted, dispatch } from "../proxy/dispatch";
 import type { HedgeDelays } from "../proxy/hedge";
 import type { ReplicaPool } from "../proxy/replicas";
 import type { RoutingPolicy } from "../routing";
@@ -18,6 +15,7 @@ import { type RelayOutcome, relayJson, relayStream } from "./relay";
 import { replyMeta, switchyardHeaders } from "./reply-meta";
 import * as request from "./request";
 import { requestedQualityLoss } from "./route-preference";
+import { continuation, traceOutcome, upstreamSender } from "./upstream";
 
 export interface CompletionDeps {
   config: EdgeConfig;
@@ -31,34 +29,6 @@ export interface CompletionDeps {
 }
 
 type C = Context<EdgeHonoEnv>;
-
-/** Sends a body to candidates (retries, hedges, cascade) with what every attempt of this request shares. */
-function sender(c: C, deps: CompletionDeps, path: string) {
-  const span = spanOf(c);
-  // Trace context and request id upstream, so the backend's span and log line join this request.
-  const headers = { "x-request-id": c.get("requestId"), ...(span ? { traceparent: span.traceparent } : {}) };
-  const { metrics, config } = deps;
-  return (body: Record<string, unknown>, candidates: string[], avoidUrls?: ReadonlySet<string>) =>
-    dispatch({
-      candidates,
-      config: config.proxy,
-      replicasFor: deps.replicasFor,
-      contextLengthOf: (id) => config.roster.find((m) => m.id === id)?.contextLength ?? null,
-      avoidUrls,
-      // A continuation refused by one backend may still be taken by the next.
-      rejectionMovesOn: avoidUrls !== undefined,
-      body,
-      path,
-      signal: c.req.raw.signal,
-      onAttempt: trackAttempts(metrics),
-      onHedge: (model, outcome) => metrics.hedges.inc({ model, outcome }),
-      onMalformed: (model) => metrics.malformedEvents.inc({ model }),
-      onFirstToken: deps.hedges.observe,
-      hedgeDelayMs: deps.hedges.delayFor,
-      headers,
-      fetch: deps.fetch,
-    });
-}
 
 /**
  * The request path after auth, rate limit and cache: refuse what cannot be routed, route,
@@ -94,7 +64,7 @@ export async function runCompletion(
   });
   const route = { reason: decision.reason, confidence: decision.confidence };
   const candidates = [decision.modelId, ...decision.fallbacks];
-  const send = sender(c, deps, request.upstreamPath(req));
+  const send = upstreamSender(c, deps, request.upstreamPath(req));
   let result: Awaited<ReturnType<typeof send>>;
   try {
     result = await send(request.upstreamBody(req), candidates);
@@ -126,29 +96,9 @@ export async function runCompletion(
   noteUpstreamTtft(c.req.raw, result.started.ttftMs);
   const meta = replyMeta(c, { ...result, route });
   const cacheWrite = c.get("cacheWrite");
-  // A broken reply goes on at the next capable backend (another replica of the same model first),
-  // never at a replica whose stream already broke.
-  const broken = new Set<string>();
-  const rescue = async (delivered: { text: string; chunks: number }, failed: DispatchStarted) => {
-    broken.add(failed.url);
-    const capable = candidates.filter((id) => {
-      const urls = deps.replicasFor(id)?.urls ?? [];
-      return roster.find((m) => m.id === id)?.continuation && urls.some((u) => !broken.has(u));
-    });
-    if (capable.length === 0) return null;
-    const next = await send(request.continuationBody(req, delivered), capable, broken);
-    return next.kind === "started" ? next : null;
-  };
-  const span = spanOf(c);
+  const rescue = continuation(send, req, candidates, deps);
   const onFinish = (o: RelayOutcome) => {
-    if (span && o.continuedAfter !== null) {
-      span.attributes["switchyard.model"] = o.answer.modelId;
-      span.attributes["switchyard.continued_after"] = o.continuedAfter;
-    }
-    if (span) {
-      span.attributes["switchyard.attempts"] = o.attempts;
-      span.attributes["switchyard.fallback_from"] = o.fallbackFrom.join(",");
-    }
+    traceOutcome(c, o);
     // Only a whole answer is cached; a rescued one is whole once it finished cleanly.
     if (o.outcome === "ok" && o.reply && cacheWrite)
       cacheWrite({
