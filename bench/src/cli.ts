@@ -9,6 +9,7 @@ import { REPORT_FILE, RESULTS_DIR } from "./paths.js";
 import { writeReport } from "./report.js";
 import type { Target } from "./request.js";
 import { type BenchResults, runRouterEval } from "./results.js";
+import { type ColdStartResults, runColdStart } from "./scenarios/cold-start.js";
 import { type OverheadPlan, type OverheadResults, runGatewayOverhead } from "./scenarios/gateway-overhead.js";
 import { type Service, stopAll } from "./services.js";
 import {
@@ -35,7 +36,7 @@ const USAGE = `usage: npm run bench [-- options]
   --concurrency 1,8,32    override the concurrency levels
   --no-peers              skip Portkey and LiteLLM
   --no-edge               skip the edge (and the floor)
-  --only gateway-overhead run only the gateway-overhead scenario (fake upstream; no model backends)
+  --only S[,S]            run only these fake-upstream scenarios: gateway-overhead, cold-start
   --no-overhead           skip the gateway-overhead scenario
   --systems floor,edge    gateway-overhead: measure only these systems
   --wrangler-dev          add the floor and the edge under \`wrangler dev\` as extra overhead rows
@@ -146,18 +147,28 @@ async function main(): Promise<void> {
   const log = (line: string) => console.log(line);
   const started = new Date();
   const machine = machineFacts();
-  if (values.only && values.only !== "gateway-overhead")
-    throw new Error(`--only: unknown scenario ${values.only}`);
+  const only = values.only ? values.only.split(",") : null;
+  for (const s of only ?? [])
+    if (!["gateway-overhead", "cold-start"].includes(s)) throw new Error(`--only: unknown scenario ${s}`);
+  const wants = (s: string) => (only ? only.includes(s) : true);
   // First, while nothing else of the bench runs: the gateways alone on a zero-CPU upstream.
   let overhead: OverheadResults | undefined;
-  if (!values["no-overhead"] && !values["no-edge"]) {
+  if (wants("gateway-overhead") && !values["no-overhead"] && !values["no-edge"]) {
     log("gateway-overhead: zero-CPU upstream; floor, edge (workerd), peers");
     overhead = await runGatewayOverhead(
-      overheadPlanFor(values.quick ?? false, values.only ? values.concurrency : undefined, values),
+      overheadPlanFor(values.quick ?? false, only ? values.concurrency : undefined, values),
       log,
     );
   }
-  if (values.only) {
+  let coldStart: ColdStartResults | undefined;
+  if (wants("cold-start") && !values["no-edge"]) {
+    log("cold-start: fresh edge processes on workerd");
+    coldStart = await runColdStart(
+      { model: ROSTER[0] as string, trials: values.quick ? 2 : 5, warm: 10 },
+      log,
+    );
+  }
+  if (only) {
     const finished = new Date();
     machine.loadAvgEnd = os.loadavg()[0] ?? 0;
     writeResults(
@@ -171,10 +182,11 @@ async function main(): Promise<void> {
         notes: [`only the ${values.only} scenario ran`],
         runs: [],
         ...(overhead ? { overhead } : {}),
+        ...(coldStart ? { coldStart } : {}),
         router: { available: false, reason: "not run (--only)" },
       },
       started,
-      `-${values.only}${values.quick ? "-quick" : ""}`,
+      `-${only.join("+")}${values.quick ? "-quick" : ""}`,
       log,
     );
     return;
@@ -279,6 +291,7 @@ async function main(): Promise<void> {
       notes,
       runs,
       ...(overhead ? { overhead } : {}),
+      ...(coldStart ? { coldStart } : {}),
       router,
     };
     writeResults(results, started, plan.quick ? "-quick" : "", log);

@@ -3,6 +3,7 @@ import { basename, join, relative } from "node:path";
 import type { RunRecord } from "./bench.js";
 import { BENCH_DIR, REPORT_FILE, RESULTS_DIR } from "./paths.js";
 import type { BenchResults } from "./results.js";
+import { coldStartSection, coldStartTargets } from "./scenarios/cold-start.js";
 import { gatewayOverheadSection, overheadTargets } from "./scenarios/gateway-overhead.js";
 import { lineChart, type Series } from "./svg.js";
 
@@ -92,6 +93,9 @@ export function writeReport(results: BenchResults, resultsFile: string): void {
   if (results.overhead)
     for (const t of overheadTargets(results.overhead))
       checks.push([t.target, t.measured, t.met === null ? "–" : t.met ? "✅" : "❌"]);
+  if (results.coldStart)
+    for (const t of coldStartTargets(results.coldStart))
+      checks.push([t.target, t.measured, t.met === null ? "–" : t.met ? "✅" : "❌"]);
   for (const c of cs) {
     const edge = added(gw, "edge", c, "ttftMs");
     const floor = added(gw, "floor", c, "ttftMs");
@@ -148,6 +152,7 @@ export function writeReport(results: BenchResults, resultsFile: string): void {
   out.push(checks.length ? table(["target", "measured", "verdict"], checks) : "No runs to check.", "");
 
   if (results.overhead) out.push(...gatewayOverheadSection(results.overhead));
+  if (results.coldStart) out.push(...coldStartSection(results.coldStart));
 
   // ---- per model
   out.push("## Backends directly: per model and concurrency", "");

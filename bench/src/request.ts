@@ -44,6 +44,8 @@ export interface Sample {
   cache?: string;
   /** The model that answered (x-switchyard-model, else the body's `model`). */
   servedModel?: string;
+  /** x-switchyard-route-reason when present. */
+  routeReason?: string;
 }
 
 interface ChatChunk {
@@ -102,6 +104,8 @@ export async function sendChat(target: Target, spec: RequestSpec, clockZero: num
     if (cache) sample.cache = cache;
     const served = res.headers.get("x-switchyard-model");
     if (served) sample.servedModel = served;
+    const reason = res.headers.get("x-switchyard-route-reason");
+    if (reason) sample.routeReason = reason;
     if (!res.ok) {
       await res.arrayBuffer().catch(() => undefined);
       sample.errorKind = errorKindForStatus(res.status);

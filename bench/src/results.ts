@@ -4,6 +4,7 @@ import { join } from "node:path";
 import type { RunRecord } from "./bench.js";
 import type { MachineFacts } from "./machine.js";
 import { REPO_DIR } from "./paths.js";
+import type { ColdStartResults } from "./scenarios/cold-start.js";
 import type { OverheadResults } from "./scenarios/gateway-overhead.js";
 
 /** The file written to bench/results/<date>.json; the report is generated from it alone. */
@@ -18,6 +19,8 @@ export interface BenchResults {
   runs: RunRecord[];
   /** The gateway-overhead scenario (zero-CPU upstream; edge and floor on workerd, peers). */
   overhead?: OverheadResults;
+  /** Cold start of the edge on workerd (fresh process per trial). */
+  coldStart?: ColdStartResults;
   router: RouterEval;
 }
 

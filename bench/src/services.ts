@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createWriteStream, mkdirSync, readFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { connect, createServer } from "node:net";
 import { join } from "node:path";
 
 /** A process the bench started and will stop (its whole process group). */
@@ -11,6 +11,8 @@ export interface Service {
   logFile: string;
   /** Leader of the service's process group (its processes' CPU is counted by group). */
   pid?: number;
+  /** performance.now() when the process was spawned (cold-start measurements). */
+  spawnedAt?: number;
   stop(): Promise<void>;
 }
 
@@ -21,8 +23,8 @@ export interface ServiceSpec {
   cwd: string;
   env?: NodeJS.ProcessEnv;
   port: number;
-  /** Path polled until it answers 2xx, e.g. "/health". */
-  readyPath: string;
+  /** Path polled until it answers 2xx, e.g. "/health"; null: ready once the port accepts TCP (no request sent). */
+  readyPath: string | null;
   readyTimeoutMs: number;
   logDir: string;
 }
@@ -45,6 +47,18 @@ export function freePort(): Promise<number> {
       const port = typeof address === "object" && address ? address.port : 0;
       server.close(() => resolve(port));
     });
+  });
+}
+
+/** Whether something accepts a TCP connection on 127.0.0.1:port (the connection is closed at once). */
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, "127.0.0.1");
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
   });
 }
 
@@ -75,6 +89,7 @@ export async function startService(spec: ServiceSpec): Promise<Service> {
   mkdirSync(spec.logDir, { recursive: true });
   const logFile = join(spec.logDir, `${spec.name}.log`);
   const log = createWriteStream(logFile);
+  const spawnedAt = performance.now();
   const child = spawn(spec.command, spec.args, {
     cwd: spec.cwd,
     env: { ...process.env, ...spec.env },
@@ -89,6 +104,7 @@ export async function startService(spec: ServiceSpec): Promise<Service> {
     url,
     logFile,
     ...(child.pid !== undefined ? { pid: child.pid } : {}),
+    spawnedAt,
     async stop() {
       running.delete(service);
       if (!exited(child)) {
@@ -103,6 +119,11 @@ export async function startService(spec: ServiceSpec): Promise<Service> {
   const deadline = performance.now() + spec.readyTimeoutMs;
   while (performance.now() < deadline) {
     if (exited(child)) break;
+    if (spec.readyPath === null) {
+      if (await accepts(spec.port)) return service;
+      await sleep(5);
+      continue;
+    }
     try {
       const res = await fetch(url + spec.readyPath, { signal: AbortSignal.timeout(2000) });
       await res.arrayBuffer();
@@ -120,6 +141,6 @@ export async function startService(spec: ServiceSpec): Promise<Service> {
     // no log
   }
   throw new Error(
-    `${spec.name} did not become ready on ${url}${spec.readyPath} (${exited(child) ? `exited ${child.exitCode ?? child.signalCode}` : "timeout"}). Log tail:\n${tail}`,
+    `${spec.name} did not become ready on ${url}${spec.readyPath ?? " (TCP)"} (${exited(child) ? `exited ${child.exitCode ?? child.signalCode}` : "timeout"}). Log tail:\n${tail}`,
   );
 }

@@ -72,6 +72,8 @@ export interface EdgeOptions {
   routingPolicy?: string;
   /** Opens workerd's V8 inspector on this port (CPU profiles). */
   inspectorPort?: number;
+  /** Ready once the socket accepts TCP, before any request reached the worker (cold start). */
+  noReadyRequest?: boolean;
 }
 
 /** The edge's wrangler config (repository root, or edge/ in older layouts); null when absent. */
@@ -122,7 +124,7 @@ export async function startEdge(opts: EdgeOptions): Promise<Service> {
     wranglerToml: config,
     bundleDir: await edgeBundleDir(),
     bindings: edgeBindings(opts),
-    readyPath: "/health",
+    readyPath: opts.noReadyRequest ? null : "/health",
     ...(opts.inspectorPort ? { inspectorPort: opts.inspectorPort } : {}),
   });
 }

@@ -1,3 +1,4 @@
+import { env as isolateEnv } from "cloudflare:workers";
 import type { ExecutionContext } from "hono";
 import { createApp } from "./app";
 import { EdgeConfigError, type EdgeEnv, loadEdgeConfig } from "./config";
@@ -20,9 +21,9 @@ function withoutNulls(env: EdgeEnv): EdgeEnv {
 }
 
 /**
- * One app per isolate (built on the first request, when the bindings are known). A bad
- * configuration is reported once, in the log, and every request (health included) answers a
- * JSON 503 naming the variable: never a 500 with a stack trace.
+ * One app per isolate (built at isolate start or on the first request, when the bindings are
+ * known). A bad configuration is reported once, in the log, and every request (health included)
+ * answers a JSON 503 naming the variable: never a 500 with a stack trace.
  */
 function build(env: EdgeEnv): Built {
   try {
@@ -46,11 +47,55 @@ function build(env: EdgeEnv): Built {
   }
 }
 
+/** Whether two binding sets carry the same settings (text values: vars and secrets; unset is null). */
+function sameSettings(a: EdgeEnv, b: EdgeEnv): boolean {
+  const settings = (e: EdgeEnv) =>
+    Object.entries(e as Record<string, unknown>).filter(([, v]) => typeof v === "string" || v === null);
+  const left = settings(a);
+  const right = new Map(settings(b));
+  return left.length === right.size && left.every(([k, v]) => right.get(k) === v);
+}
+
+// Isolate start, before any request: the router's ONNX session (wasm instantiation and model
+// parse, a few hundred ms of CPU, plus one warm-up inference) and the app are made now, so the
+// first request, even one that names its model, does not wait for them. The policy shares the
+// session promise; a failure surfaces there as before ("default:classifier-unavailable"). The
+// app is built from the importable env and adopted by the first request whose bindings carry
+// the same settings. Only a build that succeeded is kept: a bad configuration is reported by the
+// first request's build, once, as before (and workerd forbids timers and random values here, so
+// anything that needs them falls back to that build too).
+let startBuilt: { env: EdgeEnv; app: App } | undefined;
+const startEnv = isolateEnv as EdgeEnv;
+if ((withoutNulls(startEnv).SWITCHYARD_ROUTING_POLICY ?? "classifier") === "classifier")
+  // Imported on demand, as the policy does: the bundle inlines it, test runners may lack its .wasm.
+  import("./routing/classifier/workerd")
+    .then(({ loadBundledRouter }) => loadBundledRouter())
+    // One inference on a zero row: the wasm code paths of a run are warm before the first `auto`.
+    .then(({ session, meta }) => session.run(new Float32Array(meta.features.dim), 1))
+    .catch(() => {});
+try {
+  const config = loadEdgeConfig(withoutNulls(startEnv));
+  startBuilt = { env: startEnv, app: createApp(config, createEdgeDependencies(config)) };
+} catch {
+  startBuilt = undefined;
+}
+
+function builtFor(env: EdgeEnv): Built {
+  if (cached?.env !== env) {
+    const adopted =
+      startBuilt && sameSettings(startBuilt.env, env)
+        ? { ok: true as const, app: startBuilt.app }
+        : undefined;
+    cached = { env, built: adopted ?? build(env) };
+    startBuilt = undefined;
+  }
+  return cached.built;
+}
+
 /** The Worker entry. */
 export default {
   fetch(request: Request, env: EdgeEnv, ctx: ExecutionContext): Response | Promise<Response> {
-    if (cached?.env !== env) cached = { env, built: build(env) };
-    const { built } = cached;
+    const built = builtFor(env);
     return built.ok ? built.app.fetch(request, env, ctx) : built.error.getResponse();
   },
 };

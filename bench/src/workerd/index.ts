@@ -33,7 +33,8 @@ export interface WorkerdServiceOptions {
   wranglerToml: string;
   /** Text bindings (vars and secrets). */
   bindings: Record<string, string>;
-  readyPath: string;
+  /** Polled until 2xx; null: ready once the socket accepts TCP (no request reaches the worker). */
+  readyPath: string | null;
   /** Reuse a bundle already built into this directory (several workers from one bundle). */
   bundleDir?: string;
   port?: number;

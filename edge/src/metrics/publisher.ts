@@ -47,7 +47,9 @@ export function aggregatorNamespace(env: unknown): MetricsAggregatorNamespace | 
  */
 export function createMetricsPublisher(options: MetricsPublisherOptions): MetricsPublisher {
   const { registry, flushDelayMs = 1000, maxUnsent = 60 } = options;
-  const isolateId = options.isolateId ?? crypto.randomUUID();
+  // Drawn on the first push, not here: the app may be built at isolate start (global scope),
+  // where workerd forbids generating random values.
+  let isolateId = options.isolateId;
   const unsent: MetricsDelta[] = [];
   let pending: Promise<void> | undefined;
 
@@ -55,6 +57,7 @@ export function createMetricsPublisher(options: MetricsPublisherOptions): Metric
     namespace.get(namespace.idFromName(AGGREGATOR_NAME) as never);
 
   async function flush(namespace: MetricsAggregatorNamespace): Promise<void> {
+    isolateId ??= crypto.randomUUID();
     const delta = registry.takeDelta();
     if (delta.families.length > 0) unsent.push(delta);
     while (unsent.length > maxUnsent) unsent.shift();
