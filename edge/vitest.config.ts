@@ -4,6 +4,8 @@ import { defineConfig } from "vitest/config";
 // backends, and end-to-end tests through `wrangler dev` to real backends. The workerd project is
 // vitest.workers.config.ts; src/state and src/log tests belong to vitest.state.config.ts.
 export default defineConfig({
+  // The worker entry imports workerd's built-in module; Node tests get an empty stand-in.
+  resolve: { alias: { "cloudflare:workers": `${import.meta.dirname}/test/support/cloudflare-workers.ts` } },
   test: {
     name: "edge",
     root: import.meta.dirname,

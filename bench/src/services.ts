@@ -22,6 +22,8 @@ export interface ServiceSpec {
   args: string[];
   cwd: string;
   env?: NodeJS.ProcessEnv;
+  /** false: the process sees only `env` (not this process's environment). Default true. */
+  inheritEnv?: boolean;
   port: number;
   /** Path polled until it answers 2xx, e.g. "/health"; null: ready once the port accepts TCP (no request sent). */
   readyPath: string | null;
@@ -92,7 +94,7 @@ export async function startService(spec: ServiceSpec): Promise<Service> {
   const spawnedAt = performance.now();
   const child = spawn(spec.command, spec.args, {
     cwd: spec.cwd,
-    env: { ...process.env, ...spec.env },
+    env: spec.inheritEnv === false ? spec.env : { ...process.env, ...spec.env },
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -1,9 +1,13 @@
+import { execFile } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { promisify } from "node:util";
+import { buildWorkerdEdge } from "../../infra/workerd/build.js";
+import { workerdEdgeCommand } from "../../infra/workerd/launch.js";
 import { BENCH_DIR, LOG_DIR, REPO_DIR, RUN_DIR, VENV_DIR } from "./paths.js";
 import { freePort, type Service, startService } from "./services.js";
-import { bundleWorker, startWorkerd } from "./workerd/index.js";
+import { startWorkerd } from "./workerd/index.js";
 
 /** Everything the bench starts, by role. Absent members were skipped (see `notes`). */
 export interface Stack {
@@ -25,6 +29,7 @@ export interface BackendOptions {
 }
 
 const npmCommand = "npm";
+const run = promisify(execFile);
 const wranglerBin = join(REPO_DIR, "node_modules", ".bin", "wrangler");
 
 /** Starts one model server on a free port: a dev stand-in GGUF served under the production id. */
@@ -101,31 +106,49 @@ export function edgeBindings(opts: EdgeOptions): Record<string, string> {
   return vars;
 }
 
-let edgeBundle: Promise<string> | undefined;
+let edgeBuild: Promise<void> | undefined;
 
-/** Bundles the edge once per bench run (wrangler's rules, no deploy); every edge instance shares it. */
-export function edgeBundleDir(): Promise<string> {
-  edgeBundle ??= (async () => {
-    const config = edgeWranglerConfig();
-    if (!config) throw new Error("wrangler.toml not found");
-    const dir = join(RUN_DIR, "bundle-edge");
-    await bundleWorker(config, dir);
-    return dir;
+/**
+ * Builds the edge for workerd once per bench run, as `npm start` does (infra/workerd/build.ts:
+ * the `wrangler deploy` bundle, the assets front worker, the generated config); web/dist first
+ * when it is missing, since the front worker serves it.
+ */
+function buildEdgeOnce(): Promise<void> {
+  edgeBuild ??= (async () => {
+    if (!existsSync(join(REPO_DIR, "web", "dist", "index.html")))
+      await run(npmCommand, ["run", "-s", "build:web"], { cwd: REPO_DIR, maxBuffer: 64 * 1024 * 1024 });
+    await buildWorkerdEdge();
   })();
-  return edgeBundle;
+  return edgeBuild;
 }
 
-/** Starts the edge on workerd itself (its bundle and a workerd config): how it runs self-hosted. */
+/**
+ * Starts the edge on workerd itself, exactly as `npm start` and the containers run it
+ * (infra/workerd: front worker + edge worker + metrics Durable Object), with only the bench's
+ * settings in its environment.
+ */
 export async function startEdge(opts: EdgeOptions): Promise<Service> {
-  const config = edgeWranglerConfig();
-  if (!config) throw new Error("wrangler.toml not found");
-  return startWorkerd({
-    name: opts.name ?? "edge",
-    wranglerToml: config,
-    bundleDir: await edgeBundleDir(),
-    bindings: edgeBindings(opts),
-    readyPath: opts.noReadyRequest ? null : "/health",
+  await buildEdgeOnce();
+  const name = opts.name ?? "edge";
+  const port = await freePort();
+  const stateDir = join(RUN_DIR, `workerd-${name}`);
+  const edge = workerdEdgeCommand({
+    port,
+    stateDir,
+    vars: edgeBindings(opts),
     ...(opts.inspectorPort ? { inspectorPort: opts.inspectorPort } : {}),
+  });
+  return startService({
+    name,
+    command: edge.command,
+    args: edge.args,
+    cwd: stateDir,
+    env: edge.env,
+    inheritEnv: false,
+    port,
+    readyPath: opts.noReadyRequest ? null : "/health",
+    readyTimeoutMs: 60_000,
+    logDir: LOG_DIR,
   });
 }
 
