@@ -158,7 +158,47 @@ const BAD_INPUTS: [string, string, unknown, number, string, string | null][] = [
   ["empty stop sequence", "/generate", { prompt: "hi", stop: "" }, 400, "invalid_request", "stop"],
   ["stream not a boolean", "/generate", { prompt: "hi", stream: "yes" }, 400, "invalid_request", "stream"],
   ["n > 1", "/v1/chat/completions", chat({ n: 2 }), 400, "unsupported_parameter", "n"],
-  ["tools", "/v1/chat/completions", chat({ tools: [] }), 400, "invalid_request", "tools"],
+  [
+    "tools on a model without a chat template",
+    "/v1/chat/completions",
+    chat({ tools: [{ type: "function", function: { name: "f" } }] }),
+    400,
+    "unsupported_parameter",
+    "tools",
+  ],
+  [
+    "tool_choice without tools",
+    "/v1/chat/completions",
+    chat({ tool_choice: "required" }),
+    400,
+    "invalid_request",
+    "tool_choice",
+  ],
+  ["logprobs", "/v1/chat/completions", chat({ logprobs: true }), 400, "unsupported_parameter", "logprobs"],
+  [
+    "an unenforceable JSON Schema keyword",
+    "/v1/chat/completions",
+    chat({
+      response_format: {
+        type: "json_schema",
+        json_schema: {
+          name: "n",
+          schema: { type: "object", properties: { a: { type: "integer", minimum: 1 } } },
+        },
+      },
+    }),
+    400,
+    "unsupported_parameter",
+    "response_format.json_schema.schema",
+  ],
+  [
+    "logit_bias outside the vocabulary",
+    "/v1/chat/completions",
+    chat({ logit_bias: { "999999": 5 } }),
+    400,
+    "invalid_request",
+    "logit_bias",
+  ],
   [
     "unknown stream_options field",
     "/v1/chat/completions",

@@ -30,18 +30,80 @@ function generationFields(limits: RequestLimits) {
   };
 }
 
-/** OpenAI fields a client may send; accepted with their default value only. */
+/**
+ * OpenAI fields every OpenAI endpoint takes: sampling extras (applied), `n` (1 only) and
+ * bookkeeping fields that cannot change the output (accepted and ignored).
+ */
 const openAIFields = {
   model: z.string().min(1).optional(),
-  stream_options: z.strictObject({ include_usage: z.boolean().optional() }).nullable().optional(),
+  stream_options: z
+    .strictObject({ include_usage: z.boolean().optional(), include_obfuscation: z.boolean().optional() })
+    .nullable()
+    .optional(),
   presence_penalty: z.number().min(-2).max(2).nullable().optional(),
   frequency_penalty: z.number().min(-2).max(2).nullable().optional(),
+  top_k: z.number().int().min(0).nullable().optional(),
+  min_p: z.number().min(0).max(1).nullable().optional(),
   n: z.literal(1, "only n=1 is supported").nullable().optional(),
   user: z.string().optional(),
   metadata: z.record(z.string(), z.string()).nullable().optional(),
   store: z.boolean().nullable().optional(),
-  logit_bias: z.record(z.string(), z.number()).nullable().optional(),
+  service_tier: z.string().nullable().optional(),
+  safety_identifier: z.string().nullable().optional(),
+  prompt_cache_key: z.string().nullable().optional(),
+  logit_bias: z
+    .record(z.string().regex(/^\d+$/, "logit_bias keys must be token ids"), z.number().min(-100).max(100))
+    .nullable()
+    .optional(),
 };
+
+const jsonSchemaObject = z.record(z.string(), z.unknown());
+
+const functionName = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, "function names are 1-64 letters, digits, _ or -");
+
+const tool = z.strictObject({
+  type: z.literal("function", "only function tools are supported"),
+  function: z.strictObject({
+    name: functionName,
+    description: z.string().optional(),
+    parameters: jsonSchemaObject.optional(),
+    strict: z.boolean().nullable().optional(),
+  }),
+});
+export type Tool = z.output<typeof tool>;
+
+const toolChoice = z.union([
+  z.enum(["none", "auto", "required"]),
+  z.strictObject({ type: z.literal("function"), function: z.strictObject({ name: z.string() }) }),
+]);
+export type ToolChoice = z.output<typeof toolChoice>;
+
+const responseFormat = z.discriminatedUnion(
+  "type",
+  [
+    z.strictObject({ type: z.literal("text") }),
+    z.strictObject({ type: z.literal("json_object") }),
+    z.strictObject({
+      type: z.literal("json_schema"),
+      json_schema: z.strictObject({
+        name: functionName,
+        description: z.string().optional(),
+        schema: jsonSchemaObject.optional(),
+        strict: z.boolean().nullable().optional(),
+      }),
+    }),
+  ],
+  "response_format type must be text, json_object or json_schema",
+);
+export type ResponseFormat = z.output<typeof responseFormat>;
+
+const toolCall = z.strictObject({
+  id: z.string().min(1),
+  type: z.literal("function"),
+  function: z.strictObject({ name: z.string().min(1), arguments: z.string() }),
+});
 
 const textPart = z.strictObject({ type: z.literal("text"), text: z.string() });
 const messageContent = z.union([
@@ -55,18 +117,24 @@ const chatMessage = z.discriminatedUnion(
     z.strictObject({ role: z.literal("system"), content: messageContent, name: z.string().optional() }),
     z.strictObject({ role: z.literal("developer"), content: messageContent, name: z.string().optional() }),
     z.strictObject({ role: z.literal("user"), content: messageContent, name: z.string().optional() }),
-    z.strictObject({ role: z.literal("assistant"), content: messageContent, name: z.string().optional() }),
+    z.strictObject({
+      role: z.literal("assistant"),
+      content: messageContent.nullable().optional(),
+      name: z.string().optional(),
+      tool_calls: z.array(toolCall).nullable().optional(),
+      refusal: z.string().nullable().optional(),
+    }),
+    z.strictObject({ role: z.literal("tool"), content: messageContent, tool_call_id: z.string().min(1) }),
   ],
-  "role must be one of system, developer, user, assistant",
+  "role must be one of system, developer, user, assistant, tool",
 );
 
 export type ChatMessage = z.output<typeof chatMessage>;
 
 /** Text of a message whether content is a string or text parts. */
 export function messageText(message: ChatMessage): string {
-  return typeof message.content === "string"
-    ? message.content
-    : message.content.map((part) => part.text).join("");
+  const content = message.content ?? "";
+  return typeof content === "string" ? content : content.map((part) => part.text).join("");
 }
 
 /** POST /v1/chat/completions */
@@ -78,12 +146,14 @@ export function chatCompletionSchema(limits: RequestLimits) {
       messages: z.array(chatMessage).min(1, "messages must not be empty"),
       max_completion_tokens: generationFields(limits).max_tokens,
       logprobs: z.literal(false, "logprobs are not supported").nullable().optional(),
-      response_format: z
-        .strictObject({ type: z.literal("text", "only response_format text is supported") })
-        .nullable()
-        .optional(),
+      top_logprobs: z.literal(0, "top_logprobs are not supported").nullable().optional(),
+      modalities: z.array(z.literal("text", "only text output is supported")).nullable().optional(),
+      tools: z.array(tool).max(128).nullable().optional(),
+      tool_choice: toolChoice.nullable().optional(),
+      parallel_tool_calls: z.boolean().nullable().optional(),
+      response_format: responseFormat.nullable().optional(),
     })
-    .refine((body) => body.messages.some((m) => messageText(m).trim().length > 0), {
+    .refine((body) => body.messages.some((m) => messageText(m).trim().length > 0 || m.role === "tool"), {
       message: "messages must contain some text",
       path: ["messages"],
     });

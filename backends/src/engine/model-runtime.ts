@@ -1,10 +1,24 @@
-import { LlamaCompletion, type LlamaContextSequence, type Token } from "node-llama-cpp";
+import {
+  type Llama,
+  LlamaCompletion,
+  type LlamaContextSequence,
+  type LlamaGrammar,
+  type Token,
+  TokenBias,
+} from "node-llama-cpp";
 import { ApiError, type ErrorKind } from "../api/errors.js";
 import type { BackendOptions } from "../config.js";
 import { type LoadedModel, loadModel } from "../model/load-model.js";
 import type { BackendMetrics } from "../telemetry/metrics.js";
 import { type PreparedPrompt, PromptBuilder } from "./prompt.js";
 import { PoolClosedError, QueueFullError, type SlotLease, SlotPool } from "./slot-pool.js";
+import {
+  type GeneratedToolCall,
+  generateAuto,
+  generateForced,
+  type ToolCallDelta,
+  type ToolPlan,
+} from "./tool-calls.js";
 
 export type RuntimeState = "loading" | "ready" | "draining" | "stopped" | "failed";
 
@@ -17,11 +31,19 @@ export interface GenerationParams {
   stop: string[];
   presencePenalty?: number;
   frequencyPenalty?: number;
+  topK?: number;
+  minP?: number;
+  /** OpenAI logit_bias: token id -> bias added to its logit; -100 bans it. */
+  logitBias?: Record<string, number>;
+  /** Output constraint (JSON schema, tool-call arguments). */
+  grammar?: LlamaGrammar;
 }
 
 export interface GenerationResult {
   text: string;
-  finishReason: "stop" | "length";
+  /** Calls the model made (tool requests only). */
+  toolCalls?: GeneratedToolCall[];
+  finishReason: "stop" | "length" | "tool_calls";
   promptTokens: number;
   completionTokens: number;
   /** From request received to first token, queue wait included. */
@@ -128,9 +150,86 @@ export class ModelRuntime {
     return (this.#prompts as PromptBuilder).fromText(text);
   }
 
-  prepareChat(messages: Parameters<PromptBuilder["fromChat"]>[0]): PreparedPrompt {
+  prepareChat(
+    messages: Parameters<PromptBuilder["fromChat"]>[0],
+    functions?: Parameters<PromptBuilder["fromChat"]>[1],
+  ): PreparedPrompt {
     this.assertAccepting();
-    return (this.#prompts as PromptBuilder).fromChat(messages);
+    return (this.#prompts as PromptBuilder).fromChat(messages, functions);
+  }
+
+  /** Whether the model has a chat template (tool calling needs one). */
+  get hasChatTemplate(): boolean {
+    return this.#prompts?.hasChatTemplate ?? false;
+  }
+
+  /** Creates the grammar that enforces a JSON schema (response_format); see engine/json-schema-grammar. */
+  jsonGrammar(schema: Parameters<Llama["createGrammarForJsonSchema"]>[0]) {
+    return (this.#loaded as LoadedModel).llama.createGrammarForJsonSchema(schema);
+  }
+
+  /**
+   * Generates a reply that may call tools (see engine/tool-calls): text and tool calls, with
+   * `onToolCall` receiving call pieces as they are decided. Same admission and errors as generate.
+   */
+  async generateWithTools(
+    lease: SlotLease<LlamaContextSequence>,
+    prompt: PreparedPrompt,
+    plan: ToolPlan,
+    params: GenerationParams,
+    hooks: {
+      request: RequestSignal;
+      startedAt: number;
+      onText?: (text: string) => void;
+      onToolCall?: (delta: ToolCallDelta) => void;
+    },
+  ): Promise<GenerationResult> {
+    const loaded = this.#loaded as LoadedModel;
+    const sequence = lease.resource;
+    const generationStart = performance.now();
+    let completionTokens = 0;
+    let firstTokenAt: number | undefined;
+    const { grammar: _unused, ...sampling } = this.samplingOptions(params);
+    try {
+      const context = {
+        llama: loaded.llama,
+        model: loaded.model,
+        sequence,
+        chatWrapper: (this.#prompts as PromptBuilder).chatWrapper as NonNullable<
+          PromptBuilder["chatWrapper"]
+        >,
+        promptTokens: prompt.tokens,
+        maxTokens: params.maxTokens,
+        stop: params.stop,
+        sampling,
+        signal: hooks.request.signal,
+        onToken: (tokens: Token[]) => {
+          firstTokenAt ??= performance.now();
+          completionTokens += tokens.length;
+        },
+        onText: hooks.onText,
+        onToolCall: hooks.onToolCall,
+      };
+      const out =
+        plan.mode === "auto" ? await generateAuto(plan, context) : await generateForced(plan, context);
+      const generationMs = performance.now() - generationStart;
+      return {
+        text: out.text,
+        toolCalls: out.toolCalls,
+        finishReason: out.finishReason,
+        promptTokens: prompt.promptTokens,
+        completionTokens,
+        ttftMs: firstTokenAt !== undefined ? firstTokenAt - hooks.startedAt : null,
+        tokensPerSecond: generationMs > 0 ? (completionTokens * 1000) / generationMs : 0,
+        generationMs,
+      };
+    } catch (error) {
+      await sequence.clearHistory().catch(() => {});
+      throw (
+        abortError(hooks.request) ??
+        new ApiError("generation_failed", `generation failed: ${(error as Error).message}`, { cause: error })
+      );
+    }
   }
 
   /**
@@ -200,23 +299,13 @@ export class ModelRuntime {
     const generationStart = performance.now();
     let completionTokens = 0;
     let firstTokenAt: number | undefined;
-    const penalties = params.presencePenalty || params.frequencyPenalty;
     const continued = this.#continuedText(prompt);
     try {
       const { response, metadata } = await completion.generateCompletionWithMeta(prompt.tokens, {
         signal: hooks.request.signal,
         maxTokens: params.maxTokens,
-        temperature: params.temperature,
-        topP: params.topP,
-        ...(params.seed !== undefined ? { seed: params.seed } : {}),
+        ...this.samplingOptions(params),
         customStopTriggers: [...prompt.stopTriggers, ...params.stop],
-        repeatPenalty: penalties
-          ? {
-              penalty: 1,
-              presencePenalty: params.presencePenalty ?? 0,
-              frequencyPenalty: params.frequencyPenalty ?? 0,
-            }
-          : false,
         // The prompt was checked to fit with max_tokens; never silently drop the start of it.
         disableContextShift: true,
         contextShiftSize: 0,
@@ -248,6 +337,55 @@ export class ModelRuntime {
     } finally {
       completion.dispose({ disposeSequence: false });
     }
+  }
+
+  /**
+   * node-llama-cpp sampling options of a generation (shared by every generation path).
+   * An invalid logit_bias token id is a 400 naming logit_bias.
+   */
+  samplingOptions(params: GenerationParams) {
+    const penalties = params.presencePenalty || params.frequencyPenalty;
+    return {
+      temperature: params.temperature,
+      topP: params.topP,
+      ...(params.topK !== undefined ? { topK: params.topK } : {}),
+      ...(params.minP !== undefined ? { minP: params.minP } : {}),
+      ...(params.seed !== undefined ? { seed: params.seed } : {}),
+      ...(params.logitBias && Object.keys(params.logitBias).length > 0
+        ? { tokenBias: this.#tokenBias(params.logitBias) }
+        : {}),
+      ...(params.grammar ? { grammar: params.grammar } : {}),
+      repeatPenalty: penalties
+        ? {
+            penalty: 1,
+            presencePenalty: params.presencePenalty ?? 0,
+            frequencyPenalty: params.frequencyPenalty ?? 0,
+          }
+        : (false as const),
+    };
+  }
+
+  #tokenBias(logitBias: Record<string, number>): TokenBias {
+    const model = (this.#loaded as LoadedModel).model;
+    const vocabulary = model.fileInfo.metadata.tokenizer?.ggml?.tokens?.length ?? Number.POSITIVE_INFINITY;
+    const bias = new TokenBias(model.tokenizer);
+    for (const [key, value] of Object.entries(logitBias)) {
+      const token = Number(key) as Token;
+      if (!Number.isSafeInteger(token) || token < 0 || token >= vocabulary)
+        throw new ApiError("invalid_request", `logit_bias: ${key} is not a token id of this model`, {
+          param: "logit_bias",
+        });
+      if (model.isEogToken(token))
+        throw new ApiError(
+          "unsupported_parameter",
+          `logit_bias: ${key} ends generation and cannot be biased`,
+          {
+            param: "logit_bias",
+          },
+        );
+      bias.set(token, value <= -100 ? "never" : { logit: value });
+    }
+    return bias;
   }
 
   /**

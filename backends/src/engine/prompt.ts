@@ -1,11 +1,14 @@
 import {
   type ChatHistoryItem,
+  type ChatModelFunctionCall,
+  type ChatModelFunctions,
   type ChatWrapper,
   type LlamaModel,
   type LlamaText,
   resolveChatWrapper,
   type Token,
 } from "node-llama-cpp";
+import { ApiError } from "../api/errors.js";
 import type { ChatMessage } from "../api/schemas.js";
 import { messageText } from "../api/schemas.js";
 
@@ -30,7 +33,73 @@ const FLATTENED_ROLE = {
   developer: "System",
   user: "User",
   assistant: "Assistant",
+  tool: "Tool",
 } as const;
+
+/**
+ * OpenAI messages as node-llama-cpp chat history. OpenAI keeps a tool call (in the assistant
+ * message) apart from its result (a later `tool` message, matched by `tool_call_id`);
+ * node-llama-cpp keeps both in one function-call item, which the chat wrapper renders in the
+ * model's own tool syntax. A call without a result, or a result without a call, is a 400.
+ */
+export function toChatHistory(messages: ChatMessage[]): ChatHistoryItem[] {
+  const results = new Map<string, string>();
+  messages.forEach((m, i) => {
+    if (m.role !== "tool") return;
+    const called = messages
+      .slice(0, i)
+      .some((p) => p.role === "assistant" && p.tool_calls?.some((c) => c.id === m.tool_call_id));
+    if (!called)
+      throw new ApiError("invalid_request", `no assistant tool call has the id '${m.tool_call_id}'`, {
+        param: `messages[${i}].tool_call_id`,
+      });
+    results.set(m.tool_call_id, messageText(m));
+  });
+  const history: ChatHistoryItem[] = [];
+  messages.forEach((m, i) => {
+    const text = messageText(m);
+    if (m.role === "tool") return;
+    if (m.role === "user") history.push({ type: "user", text });
+    else if (m.role === "system" || m.role === "developer") history.push({ type: "system", text });
+    else {
+      const calls = (m.tool_calls ?? []).map((call, j): ChatModelFunctionCall => {
+        let params: unknown;
+        try {
+          params = JSON.parse(call.function.arguments || "{}");
+        } catch {
+          throw new ApiError("invalid_request", "tool call arguments must be JSON", {
+            param: `messages[${i}].tool_calls[${j}].function.arguments`,
+          });
+        }
+        if (!results.has(call.id))
+          throw new ApiError(
+            "invalid_request",
+            `tool call '${call.id}' has no tool message with its result`,
+            {
+              param: `messages[${i}].tool_calls[${j}].id`,
+            },
+          );
+        return {
+          type: "functionCall",
+          name: call.function.name,
+          params,
+          result: results.get(call.id),
+          startsNewChunk: j === 0,
+        };
+      });
+      history.push({ type: "model", response: [...(text ? [text] : []), ...calls] });
+    }
+  });
+  return history;
+}
+
+/** The text of a message for raw models, tool calls spelled out. */
+function flatText(m: ChatMessage): string {
+  const calls = m.role === "assistant" ? (m.tool_calls ?? []) : [];
+  return [messageText(m), ...calls.map((c) => `${c.function.name}(${c.function.arguments})`)]
+    .filter(Boolean)
+    .join("\n");
+}
 
 /**
  * Turns request input into tokens. Models with a chat template use node-llama-cpp's chat wrapper
@@ -73,17 +142,32 @@ export class PromptBuilder {
     return this.#model.tokenize(text, false, this.#bosTokens ? "trimLeadingSpace" : undefined);
   }
 
-  fromChat(messages: ChatMessage[]): PreparedPrompt {
-    const sourceText = messages.map((m) => `${m.role}\n${messageText(m)}`).join("\n");
+  /** Whether prompts go through a chat template (tool calling needs one). */
+  get hasChatTemplate(): boolean {
+    return this.#chatWrapper !== null;
+  }
+
+  get chatWrapper(): ChatWrapper | null {
+    return this.#chatWrapper;
+  }
+
+  /**
+   * @param functions tools the model may call: documented in the prompt by the chat wrapper.
+   */
+  fromChat(messages: ChatMessage[], functions?: ChatModelFunctions): PreparedPrompt {
+    const sourceText = messages.map((m) => `${m.role}\n${flatText(m)}`).join("\n");
     const last = messages.at(-1);
-    const prefill = last?.role === "assistant" && messages.length > 1 ? messageText(last) : null;
+    const prefill =
+      last?.role === "assistant" && messages.length > 1 && !last.tool_calls?.length
+        ? messageText(last)
+        : null;
     const turns = prefill === null ? messages : messages.slice(0, -1);
     if (!this.#chatWrapper) {
       // Raw models: the continuation of a prompt is the text right after it.
       const only = turns.length === 1 && turns[0]?.role === "user" ? turns[0] : undefined;
       const head = only
         ? messageText(only)
-        : `${turns.map((m) => `${FLATTENED_ROLE[m.role]}: ${messageText(m)}`).join("\n")}\nAssistant:`;
+        : `${turns.map((m) => `${FLATTENED_ROLE[m.role]}: ${flatText(m)}`).join("\n")}\nAssistant:`;
       const prompt = this.fromText(head + (prefill ?? ""));
       return {
         ...prompt,
@@ -92,15 +176,12 @@ export class PromptBuilder {
         prefillTokens: prefill ? Math.max(0, prompt.tokens.length - this.#tokenize(head).length) : 0,
       };
     }
-    const history: ChatHistoryItem[] = turns.map((m): ChatHistoryItem => {
-      const text = messageText(m);
-      if (m.role === "assistant") return { type: "model", response: [text] };
-      if (m.role === "user") return { type: "user", text };
-      return { type: "system", text };
-    });
+    const history = toChatHistory(turns);
     // The last model item is the turn being generated: with a prefill it stays open after it.
-    const open = this.#chatTokens([...history, { type: "model", response: [] }]);
-    const full = prefill ? this.#chatTokens([...history, { type: "model", response: [prefill] }]) : open;
+    const open = this.#chatTokens([...history, { type: "model", response: [] }], functions);
+    const full = prefill
+      ? this.#chatTokens([...history, { type: "model", response: [prefill] }], functions)
+      : open;
     return {
       tokens: full.tokens,
       promptTokens: full.tokens.length + this.#bosTokens,
@@ -110,11 +191,17 @@ export class PromptBuilder {
     };
   }
 
-  #chatTokens(chatHistory: ChatHistoryItem[]): {
+  #chatTokens(
+    chatHistory: ChatHistoryItem[],
+    availableFunctions?: ChatModelFunctions,
+  ): {
     tokens: Token[];
     stopTriggers: PreparedPrompt["stopTriggers"];
   } {
-    const state = (this.#chatWrapper as ChatWrapper).generateContextState({ chatHistory });
+    const state = (this.#chatWrapper as ChatWrapper).generateContextState({
+      chatHistory,
+      ...(availableFunctions ? { availableFunctions, documentFunctionParams: true } : {}),
+    });
     let tokens = state.contextText.tokenize(this.#model.tokenizer);
     // LlamaCompletion prepends BOS on its own; drop the template's so it is not doubled.
     if (this.#bosTokens && tokens[0] === this.#model.tokens.bos) tokens = tokens.slice(1);

@@ -1,7 +1,11 @@
 import { Hono } from "hono";
+import { ApiError } from "../api/errors.js";
 import { parseJsonBody } from "../api/parse-body.js";
-import { chatCompletionSchema } from "../api/schemas.js";
+import { type ChatCompletionRequest, chatCompletionSchema } from "../api/schemas.js";
 import type { AppEnv } from "../app-env.js";
+import { ANY_OBJECT, toGrammarSchema } from "../engine/json-schema-grammar.js";
+import type { ModelRuntime } from "../engine/model-runtime.js";
+import { planTools } from "../engine/tool-calls.js";
 import { type ResponseFormatter, respondWithGeneration } from "./generation-response.js";
 import { openAiChunks, openAiStreamEnd, openAiStreamError, usageOf } from "./openai-format.js";
 import type { RouteDeps } from "./route-deps.js";
@@ -22,7 +26,20 @@ function chatFormatter(includeUsage: boolean): ResponseFormatter {
       choices: [
         {
           index: 0,
-          message: { role: "assistant", content: result.text, refusal: null },
+          message: {
+            role: "assistant",
+            content: result.toolCalls?.length && result.text === "" ? null : result.text,
+            refusal: null,
+            ...(result.toolCalls?.length
+              ? {
+                  tool_calls: result.toolCalls.map((call) => ({
+                    id: call.id,
+                    type: "function",
+                    function: { name: call.name, arguments: call.arguments },
+                  })),
+                }
+              : {}),
+          },
           logprobs: null,
           finish_reason: result.finishReason,
         },
@@ -39,6 +56,24 @@ function chatFormatter(includeUsage: boolean): ResponseFormatter {
     streamText: (text, meta) => ({
       data: chunk(meta, [{ index: 0, delta: { content: text }, logprobs: null, finish_reason: null }]),
     }),
+    streamToolCall: (delta, meta) => ({
+      data: chunk(meta, [
+        {
+          index: 0,
+          delta: {
+            tool_calls: [
+              {
+                index: delta.index,
+                ...(delta.id ? { id: delta.id, type: "function" } : {}),
+                function: { ...(delta.name ? { name: delta.name } : {}), arguments: delta.arguments },
+              },
+            ],
+          },
+          logprobs: null,
+          finish_reason: null,
+        },
+      ]),
+    }),
     streamEnd: (result, meta) =>
       openAiStreamEnd(
         chunk,
@@ -52,6 +87,30 @@ function chatFormatter(includeUsage: boolean): ResponseFormatter {
 }
 
 /**
+ * The grammar that enforces response_format (json_object: any object; json_schema: the schema,
+ * strict or not), or null for text. With tools the model may call, the reply is either text or
+ * calls, and node-llama-cpp cannot hold the text to a grammar at the same time: a 400.
+ */
+async function responseGrammar(
+  runtime: ModelRuntime,
+  format: ChatCompletionRequest["response_format"],
+  toolsCallable: boolean,
+) {
+  if (!format || format.type === "text") return null;
+  if (toolsCallable)
+    throw new ApiError(
+      "unsupported_parameter",
+      "response_format json_object/json_schema together with callable tools is not supported: use tool_choice none, required or a named function",
+      { param: "response_format" },
+    );
+  const schema =
+    format.type === "json_schema" && format.json_schema.schema
+      ? toGrammarSchema(format.json_schema.schema, "response_format.json_schema.schema")
+      : ANY_OBJECT;
+  return runtime.jsonGrammar(schema as never);
+}
+
+/**
  * POST /v1/chat/completions (OpenAI-compatible, stream or not).
  *
  * @example app.route("/", chatCompletionsRoute(deps));
@@ -61,7 +120,10 @@ export function chatCompletionsRoute(deps: RouteDeps) {
   return new Hono<AppEnv>().post("/v1/chat/completions", async (c) => {
     const body = await parseJsonBody(c, schema);
     assertServedModel(deps.runtime, body.model);
-    const prompt = deps.runtime.prepareChat(body.messages);
+    deps.runtime.assertAccepting();
+    const tools = planTools(body, body.messages, deps.runtime.hasChatTemplate);
+    const grammar = await responseGrammar(deps.runtime, body.response_format, tools?.mode === "auto");
+    const prompt = deps.runtime.prepareChat(body.messages, tools?.functions);
     // A continued assistant prefix: the edge counts these tokens as the answer's, not the prompt's.
     if (prompt.prefillTokens > 0) c.header(PREFILL_TOKENS_HEADER, String(prompt.prefillTokens));
     const requested = body.max_completion_tokens ?? body.max_tokens;
@@ -72,9 +134,10 @@ export function chatCompletionsRoute(deps: RouteDeps) {
     );
     return respondWithGeneration(c, deps.runtime, deps.hashPrompt, {
       prompt,
-      params: generationParams(body, maxTokens),
+      params: { ...generationParams(body, maxTokens), ...(grammar ? { grammar } : {}) },
       stream: body.stream === true,
       formatter: chatFormatter(body.stream_options?.include_usage === true),
+      tools,
     });
   });
 }

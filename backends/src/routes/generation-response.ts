@@ -5,6 +5,7 @@ import { type ApiError, toApiError } from "../api/errors.js";
 import { type AppEnv, observationOf } from "../app-env.js";
 import type { GenerationParams, GenerationResult, ModelRuntime } from "../engine/model-runtime.js";
 import type { PreparedPrompt } from "../engine/prompt.js";
+import type { ToolCallDelta, ToolPlan } from "../engine/tool-calls.js";
 
 /** One SSE event: `data` is JSON-encoded unless it is the literal "[DONE]". */
 export interface SseEvent {
@@ -25,6 +26,8 @@ export interface ResponseFormatter {
   body(result: GenerationResult, meta: ResponseMeta): unknown;
   streamStart(meta: ResponseMeta): SseEvent[];
   streamText(text: string, meta: ResponseMeta): SseEvent;
+  /** A streamed piece of a tool call (endpoints with tools only). */
+  streamToolCall?(delta: ToolCallDelta, meta: ResponseMeta): SseEvent;
   streamEnd(result: GenerationResult, meta: ResponseMeta): SseEvent[];
   streamError(error: ApiError, meta: ResponseMeta): SseEvent;
 }
@@ -34,6 +37,8 @@ export interface GenerationRequest {
   params: GenerationParams;
   stream: boolean;
   formatter: ResponseFormatter;
+  /** Tools the model may call (chat only); without it the reply is text. */
+  tools?: ToolPlan | null;
 }
 
 const encode = (event: SseEvent) => ({
@@ -54,6 +59,13 @@ export async function respondWithGeneration(
 ): Promise<Response> {
   const startedAt = performance.now();
   const { prompt, params, stream, formatter } = request;
+  const run = (
+    lease: Awaited<ReturnType<ModelRuntime["acquire"]>>,
+    hooks: Parameters<ModelRuntime["generateWithTools"]>[4],
+  ) =>
+    request.tools
+      ? runtime.generateWithTools(lease, prompt, request.tools, params, hooks)
+      : runtime.generate(lease, prompt, params, hooks);
   const observation = observationOf(c);
   observation.stream = stream;
   observation.promptHash = hashPrompt(prompt.sourceText);
@@ -63,6 +75,8 @@ export async function respondWithGeneration(
     created: Math.floor(Date.now() / 1000),
     model: runtime.loaded?.id ?? "",
   };
+  // Invalid sampling values (a logit_bias token the model lacks) are a 400 before any byte is sent.
+  runtime.samplingOptions(params);
   const signal = runtime.requestSignal(c.req.raw.signal);
   const lease = await runtime.acquire(signal);
   observation.queueMs = Math.round(performance.now() - startedAt);
@@ -75,7 +89,7 @@ export async function respondWithGeneration(
 
   if (!stream) {
     try {
-      const result = await runtime.generate(lease, prompt, params, { request: signal, startedAt });
+      const result = await run(lease, { request: signal, startedAt });
       record(result);
       return c.json(formatter.body(result, meta) as object);
     } finally {
@@ -91,10 +105,12 @@ export async function respondWithGeneration(
     const write = (event: SseEvent) => sse.writeSSE(encode(event)).catch(() => {});
     try {
       for (const event of formatter.streamStart(meta)) await write(event);
-      const result = await runtime.generate(lease, prompt, params, {
+      const toolCall = formatter.streamToolCall;
+      const result = await run(lease, {
         request: signal,
         startedAt,
         onText: (text) => void write(formatter.streamText(text, meta)),
+        ...(toolCall ? { onToolCall: (delta: ToolCallDelta) => void write(toolCall(delta, meta)) } : {}),
       });
       record(result);
       for (const event of formatter.streamEnd(result, meta)) await write(event);

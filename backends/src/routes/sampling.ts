@@ -12,6 +12,9 @@ interface SamplingFields {
   stop?: string | string[] | null;
   presence_penalty?: number | null;
   frequency_penalty?: number | null;
+  top_k?: number | null;
+  min_p?: number | null;
+  logit_bias?: Record<string, number> | null;
 }
 
 /** Request sampling fields -> GenerationParams, with OpenAI defaults. */
@@ -24,6 +27,9 @@ export function generationParams(body: SamplingFields, maxTokens: number): Gener
     stop: typeof body.stop === "string" ? [body.stop] : (body.stop ?? []),
     ...(body.presence_penalty ? { presencePenalty: body.presence_penalty } : {}),
     ...(body.frequency_penalty ? { frequencyPenalty: body.frequency_penalty } : {}),
+    ...(body.top_k != null ? { topK: body.top_k } : {}),
+    ...(body.min_p != null ? { minP: body.min_p } : {}),
+    ...(body.logit_bias ? { logitBias: body.logit_bias } : {}),
   };
 }
 
