@@ -17,6 +17,8 @@ export default defineConfig({
       "src/completion/**/*.test.ts",
       "src/metrics/**/*.test.ts",
       "src/routes/**/*.test.ts",
+      "src/responses/**/*.test.ts",
+      "src/embeddings/**/*.test.ts",
       "test/reliability/**/*.test.ts",
       "test/node/**/*.test.ts",
       "test/e2e/**/*.test.ts",

@@ -23,9 +23,12 @@ import { requestId } from "./middleware/request-id";
 import { tracing } from "./middleware/tracing";
 import { createHedgeDelays } from "./proxy/hedge";
 import { ReplicaPool } from "./proxy/replicas";
+import { responsesAdapter } from "./responses/adapter";
+import { fromResponses } from "./responses/request";
 import { chatCompletionsRoute, generateRoute } from "./routes/completions";
 import { devTokenRoutes } from "./routes/dev-token";
 import { modelRoutes } from "./routes/models";
+import { RESPONSES_FIELDS, responsesRoute } from "./routes/responses";
 import { healthRoute, metricsRoute } from "./routes/service";
 import { COMPLETIONS_FIELDS, textCompletionsRoute } from "./routes/text-completions";
 import { createRoutingPolicy } from "./routing";
@@ -121,11 +124,17 @@ export function createApp(config: EdgeConfig, deps: EdgeDependencies) {
     "chat.completions": [chatParams],
     generate: [],
     completions: [openaiParams({ fields: COMPLETIONS_FIELDS, drop: config.dropUnsupportedParams })],
+    // The adapter sits before the cache, so hits are converted like fresh replies.
+    responses: [
+      openaiParams({ fields: RESPONSES_FIELDS, drop: config.dropUnsupportedParams }),
+      responsesAdapter(),
+    ],
   };
   for (const [path, endpoint] of [
     ["/v1/chat/completions", "chat.completions"],
     ["/generate", "generate"],
     ["/v1/completions", "completions"],
+    ["/v1/responses", "responses"],
   ] as const) {
     app.on(
       "POST",
@@ -162,6 +171,16 @@ export function createApp(config: EdgeConfig, deps: EdgeDependencies) {
       runCompletion(
         c,
         fromTextCompletion(c.req.valid("json"), c.req.header(FALLBACK_HEADER)),
+        completionDeps,
+      ) as never,
+  );
+
+  app.openapi(
+    responsesRoute,
+    (c) =>
+      runCompletion(
+        c,
+        fromResponses(c.req.valid("json"), c.req.header(FALLBACK_HEADER)),
         completionDeps,
       ) as never,
   );

@@ -1,4 +1,6 @@
 import type { z } from "zod";
+import { fromResponses } from "../responses/request";
+import { ResponsesRequestSchema } from "../routes/responses";
 import { ChatCompletionRequestSchema, GenerateRequestSchema } from "../routes/schemas";
 import { TextCompletionRequestSchema } from "../routes/text-completions";
 import { type CompletionRequest, type Endpoint, fromChat, fromGenerate, fromTextCompletion } from "./request";
@@ -14,6 +16,7 @@ export const ENDPOINT_BODIES: Partial<Record<Endpoint, EndpointBody<z.ZodType>>>
   "chat.completions": entry({ schema: ChatCompletionRequestSchema, toRequest: fromChat }),
   generate: entry({ schema: GenerateRequestSchema, toRequest: fromGenerate }),
   completions: entry({ schema: TextCompletionRequestSchema, toRequest: fromTextCompletion }),
+  responses: entry({ schema: ResponsesRequestSchema, toRequest: fromResponses }),
 };
 
 /**

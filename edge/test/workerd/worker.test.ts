@@ -69,6 +69,7 @@ describe("public endpoints", () => {
       "/v1/completions",
       "/v1/models",
       "/v1/models/{model}",
+      "/v1/responses",
     ]);
     expect(Object.keys(doc.components.schemas.ChatCompletionRequest?.properties ?? {})).toEqual(
       expect.arrayContaining([
@@ -184,6 +185,35 @@ describe("validation in workerd: every bad input is a structured 4xx", () => {
 });
 
 describe("proxy and cache in workerd", () => {
+  it("serves /v1/completions and the Responses API (JSON and typed event stream) in workerd", async () => {
+    const legacy = await post(
+      "/v1/completions",
+      { model: "codegemma-7b", prompt: "Once", max_tokens: 8 },
+      "sk-wd-stream",
+    );
+    expect(legacy.status).toBe(200);
+    expect(await legacy.json()).toMatchObject({ object: "text_completion", model: "codegemma-7b" });
+    const json = await post("/v1/responses", { model: "codegemma-7b", input: "hi" }, "sk-wd-stream");
+    expect(await json.json()).toMatchObject({
+      object: "response",
+      status: "completed",
+      output_text: "Once upon",
+    });
+    const res = await post(
+      "/v1/responses",
+      { model: "codegemma-7b", input: "hi", stream: true },
+      "sk-wd-stream",
+    );
+    expect(res.headers.get("content-type")).toContain("text/event-stream");
+    const events = (await res.text())
+      .split("\n\n")
+      .filter(Boolean)
+      .map((block) => block.split("\n")[0]);
+    expect(events[0]).toBe("event: response.created");
+    expect(events.at(-1)).toBe("event: response.completed");
+    expect(events).toContain("event: response.output_text.delta");
+  });
+
   it("streams through the Worker and ends with [DONE] and the switchyard object", async () => {
     const res = await post("/v1/chat/completions", chat("stream me", { stream: true }), "sk-wd-stream");
     expect(res.status).toBe(200);
