@@ -208,7 +208,7 @@ describe("proxy and cache in workerd", () => {
     const events = (await res.text())
       .split("\n\n")
       .filter(Boolean)
-      .map((block) => block.split("\n")[0]);
+      .map((block: string) => block.split("\n")[0]);
     expect(events[0]).toBe("event: response.created");
     expect(events.at(-1)).toBe("event: response.completed");
     expect(events).toContain("event: response.output_text.delta");
