@@ -5,6 +5,7 @@ import { BENCH_DIR, REPORT_FILE, RESULTS_DIR } from "./paths.js";
 import type { BenchResults } from "./results.js";
 import { coldStartSection, coldStartTargets } from "./scenarios/cold-start.js";
 import { gatewayOverheadSection, overheadTargets } from "./scenarios/gateway-overhead.js";
+import { latestSoakSection } from "./soak-report.js";
 import { lineChart, type Series } from "./svg.js";
 
 const f = (v: number | null | undefined, digits = 1) =>
@@ -529,6 +530,9 @@ export function writeReport(results: BenchResults, resultsFile: string): void {
   } else out.push(`Not measured in this run: ${results.router.reason}.`, "");
 
   // ---- reproduce
+  // The soak runs on its own (npm run soak -w bench); its newest figures stay in the report.
+  const soak = latestSoakSection();
+  if (soak) out.push(soak, "");
   out.push(
     "## How to reproduce",
     "",

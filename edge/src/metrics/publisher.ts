@@ -68,6 +68,8 @@ export function createMetricsPublisher(options: MetricsPublisherOptions): Metric
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ isolate: isolateId, delta: next }),
       });
+      // Read off whatever it answered: an unread body holds its buffers until garbage collection.
+      await res.body?.cancel();
       if (!res.ok) throw new Error(`metrics aggregator answered ${res.status}`);
       unsent.shift();
     }
