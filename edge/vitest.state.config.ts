@@ -7,7 +7,12 @@ export default defineConfig({
   test: {
     name: "edge-state",
     root: import.meta.dirname,
-    include: ["src/state/**/*.test.ts", "src/log/**/*.test.ts", "../infra/**/*.test.ts"],
+    include: [
+      "src/state/**/*.test.ts",
+      "src/log/**/*.test.ts",
+      "../infra/db/**/*.test.ts",
+      "../infra/local/**/*.test.ts",
+    ],
     exclude: ["**/*.workerd.test.ts", "**/node_modules/**"],
     environment: "node",
     testTimeout: 20_000,

@@ -4,7 +4,9 @@
 #     Chromium, docker-compose for static Compose checks, python3-venv, curl);
 #   - the router's Python packages (classifier/requirements.txt): with pip into the current
 #     python3, or, where that Python refuses (Debian's "externally managed" one), into
-#     classifier/.venv, which the router CLI uses on its own.
+#     classifier/.venv, which the router CLI uses on its own;
+#   - the deployment check tools (infra/local/infra-tools.sh: helm and OpenTofu built with Go into
+#     infra/local/bin, kubernetes-validate and python-hcl2).
 # .ci/run calls it on a fresh machine. Idempotent; needs the Debian mirror and PyPI.
 #
 # Usage: bash infra/local/install.sh
@@ -26,4 +28,7 @@ if ! python3 -m pip install -q --disable-pip-version-check -r classifier/require
   python3 -m venv classifier/.venv
   classifier/.venv/bin/python -m pip install -q --disable-pip-version-check -r classifier/requirements.txt
 fi
+echo "install: deployment check tools (infra/local/infra-tools.sh: helm, OpenTofu, kubernetes-validate, python-hcl2)"
+bash infra/local/infra-tools.sh
+
 echo "install: done. Next: npm ci && npm test (npm test starts the local services itself)"

@@ -24,13 +24,22 @@ interface ComposeService {
   ports?: unknown[];
 }
 
+/** The secrets compose.yaml requires (infra/compose/example.env). */
+const composeSecrets = {
+  SWITCHYARD_METRICS_TOKEN: "compose-test-token",
+  SWITCHYARD_PROMPT_HASH_KEY: "compose-test-hash-key",
+  SWITCHYARD_BACKEND_API_KEY: "compose-test-backend-key",
+  UPSTASH_REDIS_REST_TOKEN: "compose-test-upstash-token",
+  POSTGRES_PASSWORD: "compose-test-password",
+};
+
 let resolved: { services: Record<string, ComposeService> } | undefined;
 
 /** The Compose file as docker-compose resolves it (interpolation, anchors, paths); parsed once. */
 function resolvedCompose(): { services: Record<string, ComposeService> } {
   if (resolved) return resolved;
   const result = run(dockerCompose as string, ["-f", composeFile, "config"], {
-    env: { ...process.env, SWITCHYARD_METRICS_TOKEN: "compose-test-token" },
+    env: { ...process.env, ...composeSecrets },
   });
   expect(result.stderr).toBe("");
   expect(result.status).toBe(0);
@@ -50,7 +59,7 @@ function mountSource(service: ComposeService, target: string): string | undefine
 
 describe.skipIf(!dockerCompose)("infra/compose/compose.yaml (docker-compose config)", () => {
   it("is rejected without the metrics token (the edge and Prometheus need it)", () => {
-    const env = { ...process.env };
+    const env = { ...process.env, ...composeSecrets } as NodeJS.ProcessEnv;
     delete env.SWITCHYARD_METRICS_TOKEN;
     const result = run(dockerCompose as string, ["-f", composeFile, "config", "-q"], { env });
     expect(result.status).not.toBe(0);
