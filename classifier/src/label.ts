@@ -118,31 +118,71 @@ async function scoreRun(
   return { score: heuristicScore(run), method: "heuristic" };
 }
 
-/** Asks the judge model; returns the score in [0,1], or null when the reply has no SCORE line. */
+/**
+ * The judge's reply format: `{"score": 0..10}` under OpenAI structured outputs, so that even a
+ * small judge model (the tests grade with SmolLM2-135M) cannot answer anything but a score.
+ */
+export const JUDGE_RESPONSE_FORMAT = {
+  type: "json_schema",
+  json_schema: {
+    name: "grade",
+    strict: true,
+    schema: {
+      type: "object",
+      properties: { score: { type: "integer", enum: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10] } },
+      required: ["score"],
+      additionalProperties: false,
+    },
+  },
+} as const;
+
+/** A score in [0,1] from the judge's reply: `{"score": n}`, else a `SCORE: n` line; null if neither. */
+export function parseJudgeReply(content: string): number | null {
+  let score: number | undefined;
+  try {
+    const parsed = JSON.parse(content) as { score?: unknown };
+    if (typeof parsed?.score === "number") score = parsed.score;
+  } catch {
+    const m = /SCORE:\s*(\d+(?:\.\d+)?)/i.exec(content);
+    if (m) score = Number(m[1]);
+  }
+  if (score === undefined || !Number.isFinite(score)) return null;
+  return Math.min(10, Math.max(0, score)) / 10;
+}
+
+/**
+ * Asks the judge model; returns the score in [0,1], or null when the reply has none. Asks for
+ * structured output first; an endpoint that refuses response_format (400) is asked again without.
+ */
 export async function askJudge(
   judge: JudgeOptions,
   rubric: string,
   run: { prompt: string; output: string },
 ): Promise<number | null> {
-  const res = await fetch(`${judge.url.replace(/\/+$/, "").replace(/\/v1$/, "")}/v1/chat/completions`, {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      ...(judge.apiKey ? { authorization: `Bearer ${judge.apiKey}` } : {}),
-    },
-    body: JSON.stringify({
-      model: judge.model,
-      temperature: 0,
-      max_tokens: 16,
-      messages: [
-        { role: "user", content: rubric.replace("{prompt}", run.prompt).replace("{answer}", run.output) },
-      ],
-    }),
-    signal: AbortSignal.timeout(60_000),
-  });
+  const ask = (structured: boolean) =>
+    fetch(`${judge.url.replace(/\/+$/, "").replace(/\/v1$/, "")}/v1/chat/completions`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        ...(judge.apiKey ? { authorization: `Bearer ${judge.apiKey}` } : {}),
+      },
+      body: JSON.stringify({
+        model: judge.model,
+        temperature: 0,
+        max_tokens: 16,
+        ...(structured ? { response_format: JUDGE_RESPONSE_FORMAT } : {}),
+        messages: [
+          { role: "user", content: rubric.replace("{prompt}", run.prompt).replace("{answer}", run.output) },
+        ],
+      }),
+      signal: AbortSignal.timeout(60_000),
+    });
+  let res = await ask(true);
+  if (res.status === 400) {
+    await res.body?.cancel();
+    res = await ask(false);
+  }
   if (!res.ok) return null;
   const body = (await res.json()) as { choices?: { message?: { content?: string } }[] };
-  const m = /SCORE:\s*(\d+(?:\.\d+)?)/i.exec(body.choices?.[0]?.message?.content ?? "");
-  if (!m) return null;
-  return Math.min(10, Math.max(0, Number(m[1]))) / 10;
+  return parseJudgeReply(body.choices?.[0]?.message?.content ?? "");
 }

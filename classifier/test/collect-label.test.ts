@@ -1,7 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHmac } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import pg from "pg";
@@ -12,19 +11,22 @@ import type { RunRecord } from "../src/collect.js";
 import { type RoutingRow, routingText } from "../src/data.js";
 
 const ROOT = resolve(import.meta.dirname, "..", "..");
-const MODEL = resolve(
-  process.env.SWITCHYARD_MODEL_DIR ?? resolve(ROOT, "..", "shared", "models"),
-  "stories260K.gguf",
-);
-const haveModel = existsSync(MODEL);
+const MODEL_DIR = process.env.SWITCHYARD_MODEL_DIR ?? resolve(ROOT, "..", "shared", "models");
+const MODEL = resolve(MODEL_DIR, "stories260K.gguf");
+/** The real chat model: one of the collected models, and the LLM judge. */
+const SMOLLM2 = "smollm2-135m-instruct";
+const haveModel = existsSync(MODEL) && existsSync(resolve(MODEL_DIR, "SmolLM2-135M-Instruct.Q4_1.gguf"));
 const db = realServiceEnv(["DATABASE_URL"], "collect → Postgres tests (real PostgreSQL)");
 const HASH_KEY = "collect-test-hash-key";
 if (!haveModel) {
   console.warn(`\n!!! collect/label end-to-end test SKIPPED: ${MODEL} not found (fails when CI=true) !!!\n`);
 }
 
-/** Starts a real backend (node-llama-cpp, 1 thread) serving the tiny GGUF under a roster id on an ephemeral port. */
-async function startBackend(id: string): Promise<{ proc: ChildProcess; url: string }> {
+/**
+ * Starts a real backend (node-llama-cpp, 1 thread) on an ephemeral port: `model` (a GGUF path or
+ * a catalogue id; default stories260K) served under `id`.
+ */
+async function startBackend(id: string, model = MODEL): Promise<{ proc: ChildProcess; url: string }> {
   const proc = spawn(
     process.execPath,
     [
@@ -32,9 +34,11 @@ async function startBackend(id: string): Promise<{ proc: ChildProcess; url: stri
       "tsx",
       "backends/src/cli.ts",
       "--model",
-      MODEL,
+      model,
       "--id",
       id,
+      "--context-size",
+      "2048",
       "--port",
       "0",
       "--threads",
@@ -90,45 +94,38 @@ function router(
 }
 
 describe.skipIf(!haveModel && process.env.CI !== "true")(
-  "collect + label on the local stack (tiny real models)",
+  "collect + label on the local stack (real models: SmolLM2 and stories260K; SmolLM2 as the judge)",
   { timeout: 300_000 },
   () => {
     const backends: { proc: ChildProcess; url: string }[] = [];
-    let judge: Server;
-    let judgeUrl = "";
-    let judgeCalls = 0;
+    let judge: { proc: ChildProcess; url: string } | undefined;
     let dir: string;
+    /** Chat completions a backend has answered (from its own /metrics). */
+    const chatCompletionsServed = async (url: string) =>
+      (await (await fetch(`${url}/metrics`)).text())
+        .split("\n")
+        .filter(
+          (l) =>
+            l.startsWith("switchyard_backend_request_duration_seconds_count{") &&
+            l.includes('endpoint="/v1/chat/completions",status_class="2xx"'),
+        )
+        .reduce((sum, l) => sum + Number(l.split(" ").at(-1)), 0);
 
     beforeAll(async () => {
       dir = mkdtempSync(join(tmpdir(), "router-collect-"));
       backends.push(
-        await startBackend("gemma-2-9b-it"),
+        // Two real models under roster ids: the SmolLM2 chat model and stories260K.
+        await startBackend("gemma-2-9b-it", SMOLLM2),
         await startBackend("llama-3.1-nemotron-51b-instruct"),
       );
-      // A stand-in judge (a capable grader LLM cannot run here): answers with the rubric's SCORE line.
-      judge = createServer((req, res) => {
-        let body = "";
-        req.on("data", (c) => {
-          body += c;
-        });
-        req.on("end", () => {
-          judgeCalls++;
-          const prompt = JSON.parse(body).messages[0].content as string;
-          const score = prompt.includes("Answer:\n\n") ? 0 : 7;
-          res.setHeader("content-type", "application/json");
-          res.end(
-            JSON.stringify({ choices: [{ message: { role: "assistant", content: `SCORE: ${score}` } }] }),
-          );
-        });
-      });
-      await new Promise<void>((r) => judge.listen(0, "127.0.0.1", r));
-      const addr = judge.address();
-      judgeUrl = `http://127.0.0.1:${typeof addr === "object" && addr ? addr.port : 0}`;
+      // The judge is a real model too (a small one): SmolLM2 on its own backend, held to a
+      // {"score": 0..10} reply by structured output.
+      judge = await startBackend(SMOLLM2, SMOLLM2);
     }, 300_000);
 
     afterAll(async () => {
       for (const b of backends) b.proc.kill("SIGTERM");
-      judge?.close();
+      judge?.proc.kill("SIGTERM");
       if (dir) rmSync(dir, { recursive: true, force: true });
     });
 
@@ -198,9 +195,9 @@ describe.skipIf(!haveModel && process.env.CI !== "true")(
         "--prices",
         resolve(ROOT, "..", "shared", "data", "routing", "llmrouter-9models-prices.json"),
         "--judge-url",
-        judgeUrl,
+        judge!.url,
         "--judge-model",
-        "judge",
+        SMOLLM2,
       ]);
       expect(l.code, l.stderr).toBe(0);
       const rows = readFileSync(labelled, "utf8")
@@ -218,9 +215,14 @@ describe.skipIf(!haveModel && process.env.CI !== "true")(
       const byId = Object.fromEntries(rows.map((r) => [r.id, r]));
       expect(Object.values(byId.mcq.label_method)).toEqual(["reference", "reference"]);
       expect(Object.values(byId.num.label_method)).toEqual(["reference", "reference"]);
+      // The open-ended prompt has no reference: the real judge graded both answers.
       expect(Object.values(byId.chat.label_method)).toEqual(["judge", "judge"]);
-      expect(Object.values(byId.chat.scores)).toEqual([0.7, 0.7]);
-      expect(judgeCalls).toBe(2);
+      for (const score of Object.values(byId.chat.scores) as number[]) {
+        expect(score * 10).toBe(Math.round(score * 10)); // one of 0, 0.1, ..., 1: a parsed grade
+        expect(score).toBeGreaterThanOrEqual(0);
+        expect(score).toBeLessThanOrEqual(1);
+      }
+      expect(await chatCompletionsServed(judge!.url)).toBe(2);
     });
 
     describe.skipIf(!db)("with DATABASE_URL (real PostgreSQL, a fresh schema per test)", () => {
