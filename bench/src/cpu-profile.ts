@@ -33,6 +33,8 @@ async function main(): Promise<void> {
       port: { type: "string" },
       seconds: { type: "string", default: "10" },
       concurrency: { type: "string", default: "8" },
+      /** Which worker to profile when workerd runs several (infra/workerd: "edge", "switchyard"). */
+      worker: { type: "string", default: "edge" },
       top: { type: "string", default: "30" },
       out: { type: "string" },
     },
@@ -105,8 +107,13 @@ async function main(): Promise<void> {
   }
   const targets = (await (await fetch(`http://127.0.0.1:${port}/json`)).json()) as {
     webSocketDebuggerUrl: string;
+    title?: string;
+    url?: string;
   }[];
-  const url = targets[0]?.webSocketDebuggerUrl;
+  // workerd lists one target per worker: the edge itself, not the assets front worker.
+  const url = (
+    targets.find((t) => `${t.title ?? ""} ${t.url ?? ""}`.includes(values.worker as string)) ?? targets[0]
+  )?.webSocketDebuggerUrl;
   if (!url) throw new Error("no inspector target");
   const ws = new WebSocket(url);
   await new Promise((resolve, reject) => {

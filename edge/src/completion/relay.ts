@@ -1,6 +1,7 @@
 import type { DispatchStarted } from "../proxy/dispatch";
-import { sseData } from "../proxy/sse";
+import { sseText } from "../proxy/sse";
 import { type CompletionDelta, StreamFailure, type Usage } from "../proxy/upstream-stream";
+import { chunkText } from "./chunk-text";
 import { type CompletedReply, type ReplyFormat, type ReplyMeta, streamErrorEvent } from "./format";
 import type { ToolCall } from "./request";
 
@@ -111,6 +112,8 @@ class ReplyState {
   }
 }
 
+const encoder = new TextEncoder();
+
 const SSE_HEADERS = {
   "content-type": "text/event-stream; charset=utf-8",
   "cache-control": "no-cache",
@@ -138,6 +141,11 @@ class ReplyReader {
     this.pending = [...opts.answer.started.buffered];
     this.attempts = opts.answer.attempts;
     this.fallbackFrom = [...opts.answer.fallbackFrom];
+  }
+
+  /** Whether the next `next()` is answered from what was already read (no wait for the backend). */
+  hasBuffered(): boolean {
+    return this.pending.length > 0 || this.answer.started.stream.hasQueued();
   }
 
   /** The next delta, or "done" when the reply is complete; throws the (first) failure otherwise. */
@@ -235,43 +243,49 @@ export function relayStream(opts: RelayOptions): Response {
   };
   opts.clientSignal?.addEventListener("abort", onClientAbort, { once: true });
 
+  const contentChunk = chunkText(opts.format, opts.meta);
   const body = new ReadableStream<Uint8Array>({
+    // Each pull sends what the backend has delivered so far, as one write: every event already
+    // read goes into one string, encoded and enqueued once (per chunk, an encode and an enqueue
+    // each were a visible share of the isolate's CPU). Content chunks come from a template
+    // (chunkText), not from an object stringified per chunk.
     async pull(controller) {
+      let out = "";
       try {
         for (;;) {
           const delta = await reader.next();
           if (finished) return;
           if (delta === "done") {
             const reply = reader.state.complete();
-            for (const chunk of opts.format.final(opts.meta, reply, opts.includeUsage))
-              controller.enqueue(sseData(chunk));
-            controller.enqueue(sseData("[DONE]"));
+            for (const chunk of opts.format.final(opts.meta, reply, opts.includeUsage)) out += sseText(chunk);
+            controller.enqueue(encoder.encode(`${out}data: [DONE]\n\n`));
             controller.close();
             finish({ outcome: "ok", status: 200, errorCode: null, reply });
             return;
           }
           // Chunk content passes through as it came: text, tool-call pieces, or both.
-          let sent = false;
           if (delta.content !== "") {
-            controller.enqueue(sseData(opts.format.chunk(opts.meta, delta.content, first)));
+            out += `data: ${contentChunk(delta.content, first)}\n\n`;
             first = false;
-            sent = true;
           }
           const tools = delta.toolCalls.length
             ? opts.format.toolCallChunk(opts.meta, delta.toolCalls, first)
             : null;
           if (tools !== null) {
-            controller.enqueue(sseData(tools));
+            out += sseText(tools);
             first = false;
-            sent = true;
           }
-          if (sent) return;
+          if (out !== "" && !reader.hasBuffered()) {
+            controller.enqueue(encoder.encode(out));
+            return;
+          }
         }
       } catch (error) {
         if (finished) return;
         const failure = reader.firstFailure ?? asFailure(error);
         reader.answer.started.stream.cancel(failure.code);
-        controller.enqueue(sseData(streamErrorEvent(failure.code, failure.message, opts.meta.switchyard)));
+        out += sseText(streamErrorEvent(failure.code, failure.message, opts.meta.switchyard));
+        controller.enqueue(encoder.encode(out));
         controller.close();
         finish({ outcome: "error", status: 200, errorCode: failure.code, reply: null });
       }

@@ -29,6 +29,9 @@ export class SseParser {
 
 const encoder = new TextEncoder();
 
+/** One `data:` event as text (a string payload is sent as it is, anything else as JSON). */
+export const sseText = (payload: unknown): string =>
+  `data: ${typeof payload === "string" ? payload : JSON.stringify(payload)}\n\n`;
+
 /** Encodes one `data:` event. */
-export const sseData = (payload: unknown): Uint8Array =>
-  encoder.encode(`data: ${typeof payload === "string" ? payload : JSON.stringify(payload)}\n\n`);
+export const sseData = (payload: unknown): Uint8Array => encoder.encode(sseText(payload));

@@ -172,6 +172,11 @@ export class UpstreamStream {
     }
   }
 
+  /** Whether events already read wait to be taken (the next `next()` needs no read). */
+  hasQueued(): boolean {
+    return this.queue.length > 0;
+  }
+
   /**
    * [DONE]: nothing more is needed. No timer may outlive the reply, and the rest of the body
    * (normally just its end) is read off in the background rather than left unconsumed, which
@@ -225,51 +230,56 @@ export class UpstreamStream {
     this.watchdog = undefined;
   }
 
-  private readWithTimeout(ms: number, code: "ttft_timeout" | "idle_timeout"): Promise<Uint8Array | null> {
-    return new Promise<Uint8Array | null>((resolve, reject) => {
-      let settled = false;
-      this.onTimeout = () => {
-        settled = true;
-        this.onTimeout = null;
-        this.cancel(code);
-        reject(
-          new StreamFailure(
-            code,
-            code === "ttft_timeout"
-              ? "The model did not start answering in time"
-              : "The model stream stalled",
-          ),
-        );
-      };
-      this.deadline = Date.now() + Math.max(0, ms);
-      // A deadline earlier than the armed timer (idle timeout after a longer TTFT wait) re-arms it.
-      if (this.watchdog !== undefined && this.watchdogAt > this.deadline) {
-        clearTimeout(this.watchdog);
-        this.watchdog = undefined;
-      }
-      if (this.watchdog === undefined) {
-        this.watchdogAt = this.deadline;
-        this.watchdog = setTimeout(this.fire, Math.max(0, ms));
-      }
-      this.reader.read().then(
-        ({ done, value }) => {
-          if (settled) return;
-          this.onTimeout = null;
-          if (done) this.stopWatchdog();
-          resolve(done ? null : value);
-        },
-        (error: unknown) => {
-          if (settled) return;
-          this.stopWatchdog();
-          // An abort with a StreamFailure reason (the attempt's TTFT budget) keeps its code.
-          if (error instanceof StreamFailure) {
-            this.cancel(error.code);
-            reject(error);
-            return;
-          }
-          reject(new StreamFailure("network_error", "The connection to the model broke"));
-        },
+  /** Set by the watchdog when a read ran out of time; the pending read then ends and throws it. */
+  private timedOut: StreamFailure | null = null;
+
+  /**
+   * One read, bounded by the watchdog. No Promise of its own per read (the watchdog cancels the
+   * reader, which ends the pending read at once, and the read then throws the timeout): relaying
+   * is per chunk, and a wrapper promise with its closures per read was a visible share of the
+   * isolate's CPU.
+   */
+  private async readWithTimeout(
+    ms: number,
+    code: "ttft_timeout" | "idle_timeout",
+  ): Promise<Uint8Array | null> {
+    this.onTimeout = () => {
+      this.onTimeout = null;
+      this.timedOut = new StreamFailure(
+        code,
+        code === "ttft_timeout" ? "The model did not start answering in time" : "The model stream stalled",
       );
-    });
+      this.cancel(code);
+    };
+    this.deadline = Date.now() + Math.max(0, ms);
+    // A deadline earlier than the armed timer (idle timeout after a longer TTFT wait) re-arms it.
+    if (this.watchdog !== undefined && this.watchdogAt > this.deadline) {
+      clearTimeout(this.watchdog);
+      this.watchdog = undefined;
+    }
+    if (this.watchdog === undefined) {
+      this.watchdogAt = this.deadline;
+      this.watchdog = setTimeout(this.fire, Math.max(0, ms));
+    }
+    let result: ReadableStreamReadResult<Uint8Array>;
+    try {
+      result = await this.reader.read();
+    } catch (error) {
+      if (this.timedOut) throw this.timedOut;
+      this.stopWatchdog();
+      // An abort with a StreamFailure reason (the attempt's TTFT budget) keeps its code.
+      if (error instanceof StreamFailure) {
+        this.cancel(error.code);
+        throw error;
+      }
+      throw new StreamFailure("network_error", "The connection to the model broke");
+    }
+    if (this.timedOut) throw this.timedOut;
+    this.onTimeout = null;
+    if (result.done) {
+      this.stopWatchdog();
+      return null;
+    }
+    return result.value;
   }
 }
