@@ -3,12 +3,14 @@ import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
 import { ApiError, errorBody, onApiError } from "./api/errors.js";
 import { type AppEnv, observationOf } from "./app-env.js";
+import type { Embedder } from "./engine/embedder.js";
 import { apiKeyAuth } from "./middleware/api-key/index.js";
 import { requestLog } from "./middleware/request-log/index.js";
 import { requestMetrics } from "./middleware/request-metrics/index.js";
 import { requestTracing } from "./middleware/tracing/index.js";
 import { chatCompletionsRoute } from "./routes/chat-completions.js";
 import { completionsRoute } from "./routes/completions.js";
+import { embeddingsRoute } from "./routes/embeddings.js";
 import { generateRoute } from "./routes/generate.js";
 import type { RouteDeps } from "./routes/route-deps.js";
 import { statusRoutes } from "./routes/status.js";
@@ -16,6 +18,8 @@ import type { Logger } from "./telemetry/logger.js";
 import type { Tracing } from "./telemetry/tracing.js";
 
 export interface AppOptions extends RouteDeps {
+  /** Serves /v1/embeddings when set (`--embeddings`). */
+  embedder?: Embedder | undefined;
   modelId: string;
   logger: Logger;
   tracing: Tracing;
@@ -62,6 +66,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   app.route("/", statusRoutes(options));
   app.route("/", chatCompletionsRoute(options));
   app.route("/", completionsRoute(options));
+  app.route("/", embeddingsRoute({ ...options, embedder: options.embedder }));
   app.route("/", generateRoute(options));
   app.notFound((c) => {
     observationOf(c).errorKind = "not_found";

@@ -49,7 +49,7 @@ describe("parseBackendOptions", () => {
     ).toMatchObject({
       host: "0.0.0.0",
       insecureNoAuth: true,
-          });
+    });
     expect(
       parseBackendOptions(["--model", "x", "--host", "0.0.0.0"], { SWITCHYARD_BACKEND_API_KEY: "k" }).apiKey,
     ).toBe("k");

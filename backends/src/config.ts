@@ -67,6 +67,8 @@ export const backendOptionsSchema = z
     /** Skip the sha256 check at startup (large production files take a while to hash). */
     skipChecksum: z.boolean().default(false),
     promptHashKey: z.string().min(1).optional(),
+    /** Also serve POST /v1/embeddings (an embedding context next to the generation one). */
+    embeddings: z.boolean().default(false),
   })
   .refine((o) => o.apiKey !== undefined || o.insecureNoAuth || isLoopbackHost(o.host), {
     // Closed by default: a backend other machines can reach answers only with the key.
@@ -104,10 +106,11 @@ const ENV_NAMES = {
   insecureNoAuth: "SWITCHYARD_INSECURE_NO_AUTH",
   skipChecksum: "SWITCHYARD_SKIP_CHECKSUM",
   promptHashKey: "SWITCHYARD_PROMPT_HASH_KEY",
+  embeddings: "SWITCHYARD_EMBEDDINGS",
 } as const satisfies Record<keyof BackendOptions, string>;
 
 type Key = keyof typeof ENV_NAMES;
-const BOOLEAN_KEYS = new Set<Key>(["dev", "skipChecksum", "insecureNoAuth"]);
+const BOOLEAN_KEYS = new Set<Key>(["dev", "skipChecksum", "insecureNoAuth", "embeddings"]);
 const INTEGER_KEYS = new Set<Key>([
   "port",
   "threads",

@@ -5,8 +5,9 @@ import type { Hono } from "hono";
 import { createApp } from "./app.js";
 import type { AppEnv } from "./app-env.js";
 import { type BackendOptions, type BackendOptionsInput, backendOptionsSchema } from "./config.js";
+import { Embedder } from "./engine/embedder.js";
 import { ModelRuntime } from "./engine/model-runtime.js";
-import { resolveModelSource } from "./model/load-model.js";
+import { ModelLoadError, resolveModelSource } from "./model/load-model.js";
 import { createJsonLogger, createPromptHasher, type Logger } from "./telemetry/logger.js";
 import { type BackendMetrics, createBackendMetrics } from "./telemetry/metrics.js";
 import { createTracing } from "./telemetry/tracing.js";
@@ -52,7 +53,11 @@ export function createBackendServer(
     ...(extras.spanExporter ? { exporter: extras.spanExporter } : {}),
   });
   const runtime = new ModelRuntime(options, metrics);
+  const embedder = options.embeddings
+    ? new Embedder({ threads: options.threads, contextSize: options.contextSize ?? 2048 })
+    : undefined;
   const app = createApp({
+    embedder,
     runtime,
     metrics,
     limits: { maxTokensCap: options.maxTokensCap },
@@ -74,6 +79,11 @@ export function createBackendServer(
     metrics,
     async load() {
       const loaded = await runtime.load();
+      await embedder?.load(loaded.model).catch((error: unknown) => {
+        throw new ModelLoadError(
+          `Cannot create an embedding context: ${(error as Error).message.split("\n")[0]}`,
+        );
+      });
       logger.log("info", "model loaded", {
         model: modelId,
         path: loaded.resolved.path,
@@ -84,6 +94,7 @@ export function createBackendServer(
         gpu: loaded.gpu,
         prompt_format: runtime.promptFormat,
         prompt_format_source: loaded.promptFormatSource,
+        embeddings: embedder !== undefined,
         ...(loaded.resolved.promptFormat !== null && loaded.resolved.promptFormat !== loaded.promptFormat
           ? { catalogue_prompt_format: loaded.resolved.promptFormat }
           : {}),
@@ -109,6 +120,7 @@ export function createBackendServer(
           httpServer.close(() => resolve());
         });
         await runtime.drain(options.drainTimeoutMs);
+        await embedder?.dispose().catch(() => {});
         // Streams have ended by now; drop keep-alive sockets that still linger.
         if (httpServer && "closeAllConnections" in httpServer) httpServer.closeAllConnections();
         await stopped;
