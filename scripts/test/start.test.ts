@@ -3,7 +3,7 @@
  * user's own keys from the environment work (and switch the dev-token endpoint off); generated
  * credentials print a pasteable `export KEY=...` and switch it on. The edge runs for real in
  * front of a real backend serving a production id on its dev stand-in, SmolLM2, which answers
- * a factual question at temperature 0 through the edge.
+ * a factual question at temperature 0 through the edge and in the chat app (Chromium).
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -19,6 +19,7 @@ const SMOLLM2 = join(MODEL_DIR, "SmolLM2-135M-Instruct.Q4_1.gguf");
 const WEB_DIST = join(ROOT, "web", "dist", "index.html");
 const MODEL = "qwen2.5-7b-instruct";
 const PARIS = "What is the capital of France? Answer in one sentence.";
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
 const missing = !existsSync(SMOLLM2)
   ? `no SmolLM2 at ${SMOLLM2} (npm run models -- pull smollm2-135m-instruct)`
@@ -66,6 +67,8 @@ describe.skipIf(missing !== null && process.env.CI !== "true")("npm start", () =
   let backend: Started;
   let backends: string;
   const stacks: Started[] = [];
+  /** The stack with generated credentials, kept up for the chat app. */
+  let generated: { edge: string; key: string } | undefined;
 
   beforeAll(async () => {
     if (missing) throw new Error(`npm start tests cannot run: ${missing}`);
@@ -195,6 +198,35 @@ describe.skipIf(missing !== null && process.env.CI !== "true")("npm start", () =
     const stored = readFileSync(join(sub, "dev.vars"), "utf8");
     expect(stored).toMatch(/^SWITCHYARD_API_KEYS=dev:[0-9a-f]{64}$/m);
     expect(stored).not.toContain(key ?? "-");
-    await stop(stack);
+    generated = { edge, key: key ?? "" };
   });
+
+  it.skipIf(!existsSync(CHROMIUM) && process.env.CI !== "true")(
+    "the chat app, signed in with that key, answers the factual question (Chromium)",
+    async () => {
+      expect(generated, "needs the stack of the previous test").toBeDefined();
+      const { chromium } = await import("playwright-core");
+      const browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: ["--headless", "--no-sandbox", "--disable-gpu"],
+      });
+      try {
+        const page = await browser.newPage();
+        page.setDefaultTimeout(60_000);
+        await page.goto(generated?.edge ?? "");
+        await page.getByLabel("API key or token").fill(generated?.key ?? "");
+        await page.getByRole("button", { name: "Sign in", exact: true }).click();
+        await page.getByRole("button", { name: "Settings" }).click();
+        await page.getByLabel(/Temperature/).fill("0");
+        await page.getByRole("button", { name: "Settings" }).click();
+        await page.getByRole("textbox", { name: "Message" }).fill(PARIS);
+        await page.getByRole("textbox", { name: "Message" }).press("Enter");
+        const reply = page.getByTestId("assistant-message").last();
+        await expect.poll(() => reply.getAttribute("data-status"), { timeout: 60_000 }).toBe("done");
+        expect(await reply.getByTestId("reply-text").textContent()).toMatch(/Paris/);
+      } finally {
+        await browser.close();
+      }
+    },
+  );
 });
