@@ -147,7 +147,9 @@ describe.skipIf(!dockerCompose)("infra/compose/compose.yaml (docker-compose conf
     try {
       // As the container gets it: Compose turns its $$ escapes into $.
       const script =
-        (keygen?.command as string[])[2]?.replaceAll("$$", "$").replaceAll("/run/switchyard", dir) ?? "";
+        (keygen?.command as string[] | undefined)?.[2]
+          ?.replaceAll("$$", "$")
+          .replaceAll("/run/switchyard", dir) ?? "";
       const env = { PATH: process.env.PATH ?? "" };
       expect(run("sh", ["-c", script], { env }).status).toBe(0);
       const key = readFileSync(join(dir, "backend-api-key"), "utf8");
