@@ -191,8 +191,9 @@ class ReplyReader {
     this.rescues += 1;
     const next = await rescue(this.state.delivered(), failed);
     this.opts.onRescue?.(failed.modelId, next?.modelId ?? null, this.firstFailure.code);
-    this.fallbackFrom.push(failed.modelId);
     if (!next) return false;
+    // Another replica of the same model continuing is not a fallback to another model.
+    if (next.modelId !== failed.modelId) this.fallbackFrom.push(failed.modelId);
     this.attempts += next.attempts;
     this.fallbackFrom.push(...next.fallbackFrom);
     this.answer = next;

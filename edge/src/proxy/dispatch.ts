@@ -128,6 +128,7 @@ export async function dispatch(opts: DispatchOptions): Promise<DispatchResult> {
   let rejection = null as Extract<DispatchResult, { kind: "rejected" }> | null;
   let soonestRetryMs = Number.POSITIVE_INFINITY;
 
+  const busy = (modelId: string) => [...running].some((r) => r.modelId === modelId);
   const retire = (state: CandidateState) => {
     if (state.done) return;
     state.done = true;
@@ -136,10 +137,18 @@ export async function dispatch(opts: DispatchOptions): Promise<DispatchResult> {
 
   /** The next candidate to send to (a replica leased), or null when none is left. */
   const pick = async (forHedge: boolean): Promise<{ state: CandidateState; lease: ReplicaLease } | null> => {
+    const passed = new Set<CandidateState>();
     for (;;) {
-      const busy = new Set([...running].map((r) => r.modelId));
+      // A hedge may go to another replica of the model already tried, never to the same one.
+      const avoid = new Set([...(opts.avoidUrls ?? []), ...[...running].map((r) => r.lease.url)]);
       const now = Date.now();
-      const state = states.find((s) => !s.done && !busy.has(s.id) && (!forHedge || s.notBefore <= now));
+      const state = states.find(
+        (s) =>
+          !s.done &&
+          !passed.has(s) &&
+          (!forHedge || s.notBefore <= now) &&
+          s.replicas.urls.some((u) => !avoid.has(u)),
+      );
       if (!state) return null;
       if (state.notBefore > now) {
         try {
@@ -149,8 +158,12 @@ export async function dispatch(opts: DispatchOptions): Promise<DispatchResult> {
         }
       }
       // Each attempt picks again: a retry goes to another replica when one is less busy.
-      const lease = state.replicas.acquire(opts.avoidUrls);
+      const lease = state.replicas.acquire(avoid);
       if (lease) return { state, lease };
+      if (busy(state.id)) {
+        passed.add(state); // its other replicas are closed for now; the running attempt goes on
+        continue;
+      }
       opts.onAttempt?.(state.id, "breaker_open");
       soonestRetryMs = Math.min(soonestRetryMs, state.replicas.retryInMs);
       retire(state);
@@ -213,7 +226,7 @@ export async function dispatch(opts: DispatchOptions): Promise<DispatchResult> {
         opts.onAttempt?.(other.modelId, "cancelled");
         if (other.hedge) opts.onHedge?.(other.modelId, "lost");
         abandon(other);
-        retire(stateOf(other));
+        if (other.modelId !== run.modelId) retire(stateOf(other));
       }
       opts.onFirstToken?.(run.modelId, outcome.ttftMs);
       return {
@@ -249,7 +262,8 @@ export async function dispatch(opts: DispatchOptions): Promise<DispatchResult> {
     if (outcome.retryAfterMs !== null) soonestRetryMs = Math.min(soonestRetryMs, outcome.retryAfterMs);
     const tooLong = outcome.retryAfterMs !== null && outcome.retryAfterMs > config.retryMaxMs;
     if (!outcome.retryable || state.tries > config.retries || tooLong) {
-      retire(state);
+      // Another replica of the model may still be answering: it is retired once that one fails.
+      if (!busy(state.id)) retire(state);
       return null;
     }
     state.notBefore =

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { backoffDelayMs, parseRetryAfterMs } from "./backoff";
 import { CircuitBreaker } from "./breaker";
+import { createHedgeDelays } from "./hedge";
 import { SseParser } from "./sse";
 import { UpstreamStream } from "./upstream-stream";
 
@@ -104,5 +105,33 @@ describe("UpstreamStream", () => {
     expect(await stream.next(60_000, "ttft_timeout")).toMatchObject({ kind: "delta" });
     await expect(stream.next(20, "idle_timeout")).rejects.toMatchObject({ code: "idle_timeout" });
     expect(controller.signal.aborted).toBe(true);
+  });
+});
+
+describe("createHedgeDelays", () => {
+  it("fixed and off are what they say", () => {
+    expect(
+      createHedgeDelays({ policy: { kind: "fixed", ms: 700 }, ttftBudgetMs: 15_000 }).delayFor("m"),
+    ).toBe(700);
+    expect(createHedgeDelays({ policy: { kind: "off" }, ttftBudgetMs: 15_000 }).delayFor("m")).toBeNull();
+  });
+
+  it("auto: a third of the budget until enough samples, then the model's p95 within [floor, budget/2]", () => {
+    const hedges = createHedgeDelays({
+      policy: { kind: "auto" },
+      ttftBudgetMs: 15_000,
+      minSamples: 20,
+      window: 100,
+    });
+    for (let i = 0; i < 19; i++) hedges.observe("m", 1000);
+    expect(hedges.delayFor("m")).toBe(5000);
+    // 100 samples 1..100 x 40 ms: p95 is the 95th value.
+    for (let i = 1; i <= 100; i++) hedges.observe("m", i * 40);
+    expect(hedges.delayFor("m")).toBe(3800);
+    expect(hedges.delayFor("other")).toBe(5000); // per model
+    for (let i = 0; i < 100; i++) hedges.observe("fast", 3);
+    expect(hedges.delayFor("fast")).toBe(250); // the floor
+    for (let i = 0; i < 100; i++) hedges.observe("slow", 60_000);
+    expect(hedges.delayFor("slow")).toBe(7500); // half the budget
   });
 });

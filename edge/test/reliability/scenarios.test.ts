@@ -320,6 +320,51 @@ describe("hedged first token", () => {
   });
 });
 
+describe("replicas of one named model (no fallbacks asked for)", () => {
+  // Scenario 14's follow-up asks B: give the usual edge back.
+  afterEach(() => {
+    edge = createTestEdge({ ...timing, SWITCHYARD_BACKENDS: JSON.stringify({ [A]: a.url, [B]: b.url }) });
+  });
+  const replicated = () =>
+    createTestEdge({
+      ...timing,
+      SWITCHYARD_HEDGE_DELAY_MS: "50",
+      SWITCHYARD_BACKENDS: JSON.stringify({ [A]: [a.url, b.url] }),
+    });
+
+  it("a hedge goes to the model's other replica; the stuck one is cancelled", async () => {
+    edge = replicated();
+    a.behave([{ kind: "hang" }, { kind: "ok" }]); // a fresh pool starts at its first replica
+    const res = await edge.post("/v1/chat/completions", chatBody(A, { stream: true }));
+    expect(res.headers.get("x-switchyard-model")).toBe(A);
+    expect(chatText((await readSse(res)).events)).toBe(FULL_TEXT);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(a.received).toHaveLength(1);
+    expect(a.received[0]?.closedByClient).toBe(true);
+    expect(b.received).toHaveLength(1);
+    expect(await edge.metrics()).toMatch(
+      new RegExp(`switchyard_hedges_total\\{model="${A}",outcome="won"\\} 1`),
+    );
+    const [record] = await edge.waitForRecords(1);
+    expect(record).toMatchObject({ modelId: A, outcome: "ok", attempts: 2, fallbackFrom: [] });
+  });
+
+  it("a stream cut on one replica is continued on the other, still the model the client named", async () => {
+    edge = replicated();
+    a.behave([{ kind: "fail-mid-stream", after: 2, how: "cut" }, { kind: "ok" }]);
+    const res = await edge.post("/v1/chat/completions", chatBody(A, { stream: true }));
+    const sse = await readSse(res);
+    expect(sse.done).toBe(true);
+    expect(chatText(sse.events)).toBe(FULL_TEXT);
+    const final = sse.events.at(-1) as {
+      switchyard: { model: string; fallback_from: string[]; continued_after: string };
+    };
+    expect(final.switchyard).toMatchObject({ model: A, fallback_from: [], continued_after: "network_error" });
+    expect(a.received).toHaveLength(1);
+    expect(lastMessage(b)).toEqual({ role: "assistant", content: DEFAULT_TOKENS.slice(0, 2).join("") });
+  });
+});
+
 describe("after the first token: continued on another backend, or a truthful error", () => {
   type Chunk = {
     id: string;
@@ -520,7 +565,7 @@ describe("after the first token: continued on another backend, or a truthful err
       outcome: "error",
       errorCode: "network_error",
       modelId: B,
-      fallbackFrom: [A, B],
+      fallbackFrom: [A],
     });
   });
 
