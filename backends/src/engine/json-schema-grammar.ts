@@ -29,6 +29,20 @@ const ANNOTATIONS = new Set(["title", "default", "examples", "$schema", "$id", "
 const FORMATS = new Set(["date", "time", "date-time"]);
 const TYPES = new Set(["string", "number", "integer", "boolean", "null", "object", "array"]);
 
+/**
+ * zod's JSON Schema for `.int()` bounds integers to the safe range (±(2^53-1)): the range of
+ * integers JSON numbers hold exactly, not a constraint of the caller's. Those two bounds are
+ * accepted (the grammar writes integers; one beyond 2^53 would need 16+ digits); any other
+ * minimum or maximum cannot be enforced and is refused.
+ */
+function isSafeIntegerBound(node: Record<string, unknown>, key: string, value: unknown): boolean {
+  if (node.type !== "integer") return false;
+  return (
+    (key === "minimum" && value === Number.MIN_SAFE_INTEGER) ||
+    (key === "maximum" && value === Number.MAX_SAFE_INTEGER)
+  );
+}
+
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
 
@@ -50,6 +64,7 @@ export function toGrammarSchema(schema: unknown, param: string): GbnfJsonSchema 
     for (const [key, value] of Object.entries(node)) {
       const at = `${path}.${key}`;
       if (ANNOTATIONS.has(key)) continue;
+      if (isSafeIntegerBound(node, key, value)) continue;
       if (!ENFORCED.has(key))
         fail(at, `the JSON Schema keyword '${key}' is not supported (it cannot be enforced)`);
       switch (key) {
