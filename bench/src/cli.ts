@@ -3,6 +3,7 @@ import os from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { loadCatalogue } from "../../backends/src/catalogue/index.js";
+import { runBackendThroughput, type ThroughputResults } from "./backend-throughput.js";
 import { type BenchPlan, runScenarios } from "./bench.js";
 import { machineFacts } from "./machine.js";
 import { REPORT_FILE, RESULTS_DIR } from "./paths.js";
@@ -36,7 +37,7 @@ const USAGE = `usage: npm run bench [-- options]
   --concurrency 1,8,32    override the concurrency levels
   --no-peers              skip Portkey and LiteLLM
   --no-edge               skip the edge (and the floor)
-  --only S[,S]            run only these fake-upstream scenarios: gateway-overhead, cold-start
+  --only S[,S]            run only these scenarios: gateway-overhead, cold-start, backend-throughput
   --no-overhead           skip the gateway-overhead scenario
   --systems floor,edge    gateway-overhead: measure only these systems
   --wrangler-dev          add the floor and the edge under \`wrangler dev\` as extra overhead rows
@@ -149,7 +150,8 @@ async function main(): Promise<void> {
   const machine = machineFacts();
   const only = values.only ? values.only.split(",") : null;
   for (const s of only ?? [])
-    if (!["gateway-overhead", "cold-start"].includes(s)) throw new Error(`--only: unknown scenario ${s}`);
+    if (!["gateway-overhead", "cold-start", "backend-throughput"].includes(s))
+      throw new Error(`--only: unknown scenario ${s}`);
   const wants = (s: string) => (only ? only.includes(s) : true);
   // First, while nothing else of the bench runs: the gateways alone on a zero-CPU upstream.
   let overhead: OverheadResults | undefined;
@@ -168,6 +170,18 @@ async function main(): Promise<void> {
       log,
     );
   }
+  let throughput: ThroughputResults | undefined;
+  if (wants("backend-throughput")) {
+    log("backend-throughput: SmolLM2 served over HTTP vs raw node-llama-cpp");
+    throughput = await runBackendThroughput({
+      model: "smollm2-135m-instruct",
+      threads: [1],
+      streams: [1, 4],
+      maxTokens: values.quick ? 32 : 128,
+      rounds: values.quick ? 1 : 3,
+      log,
+    });
+  }
   if (only) {
     const finished = new Date();
     machine.loadAvgEnd = os.loadavg()[0] ?? 0;
@@ -183,6 +197,7 @@ async function main(): Promise<void> {
         runs: [],
         ...(overhead ? { overhead } : {}),
         ...(coldStart ? { coldStart } : {}),
+        ...(throughput ? { throughput } : {}),
         router: { available: false, reason: "not run (--only)" },
       },
       started,
@@ -292,6 +307,7 @@ async function main(): Promise<void> {
       runs,
       ...(overhead ? { overhead } : {}),
       ...(coldStart ? { coldStart } : {}),
+      ...(throughput ? { throughput } : {}),
       router,
     };
     writeResults(results, started, plan.quick ? "-quick" : "", log);

@@ -1,5 +1,6 @@
 import { readdirSync, writeFileSync } from "node:fs";
 import { basename, join, relative } from "node:path";
+import { backendThroughputSection, backendThroughputTargets } from "./backend-throughput.js";
 import type { RunRecord } from "./bench.js";
 import { BENCH_DIR, REPORT_FILE, RESULTS_DIR } from "./paths.js";
 import type { BenchResults } from "./results.js";
@@ -94,6 +95,9 @@ export function writeReport(results: BenchResults, resultsFile: string): void {
   if (results.overhead)
     for (const t of overheadTargets(results.overhead))
       checks.push([t.target, t.measured, t.met === null ? "–" : t.met ? "✅" : "❌"]);
+  if (results.throughput)
+    for (const t of backendThroughputTargets(results.throughput))
+      checks.push([t.target, t.measured, t.met ? "✅" : "❌"]);
   if (results.coldStart)
     for (const t of coldStartTargets(results.coldStart))
       checks.push([t.target, t.measured, t.met === null ? "–" : t.met ? "✅" : "❌"]);
@@ -154,6 +158,7 @@ export function writeReport(results: BenchResults, resultsFile: string): void {
 
   if (results.overhead) out.push(...gatewayOverheadSection(results.overhead));
   if (results.coldStart) out.push(...coldStartSection(results.coldStart));
+  if (results.throughput) out.push(...backendThroughputSection(results.throughput));
 
   // ---- per model
   out.push("## Backends directly: per model and concurrency", "");

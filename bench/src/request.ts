@@ -1,4 +1,4 @@
-import { SseParser } from "./sse.js";
+import { createParser, type EventSourceMessage } from "eventsource-parser";
 
 /** Where a request goes: a backend, the edge, the platform floor or a peer gateway. */
 export interface Target {
@@ -145,7 +145,9 @@ function finish(sample: Sample, t0: number): Sample {
 }
 
 async function readStream(body: ReadableStream<Uint8Array>, sample: Sample, t0: number): Promise<void> {
-  const parser = new SseParser();
+  // eventsource-parser (as the edge and the web app use): WHATWG event-stream rules, any split.
+  let events: EventSourceMessage[] = [];
+  const parser = createParser({ onEvent: (message) => void events.push(message) });
   const decoder = new TextDecoder();
   let contentChunks = 0;
   let usageTokens: number | null = null;
@@ -155,7 +157,10 @@ async function readStream(body: ReadableStream<Uint8Array>, sample: Sample, t0: 
   let failed = false;
   for await (const bytes of body as unknown as AsyncIterable<Uint8Array>) {
     const now = performance.now();
-    for (const ev of parser.feed(decoder.decode(bytes, { stream: true }))) {
+    parser.feed(decoder.decode(bytes, { stream: true }));
+    const ready = events;
+    events = [];
+    for (const ev of ready) {
       if (ev.event === "error") failed = true;
       if (ev.data === "[DONE]") {
         done = true;
@@ -181,7 +186,7 @@ async function readStream(body: ReadableStream<Uint8Array>, sample: Sample, t0: 
       }
     }
   }
-  parser.end();
+  parser.reset();
   if (firstAt !== null) sample.ttftMs = firstAt - t0;
   sample.completionTokens = usageTokens ?? contentChunks;
   if (firstAt !== null && lastAt !== null && lastAt > firstAt && sample.completionTokens > 1) {

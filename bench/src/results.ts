@@ -1,6 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import type { ThroughputResults } from "./backend-throughput.js";
 import type { RunRecord } from "./bench.js";
 import type { MachineFacts } from "./machine.js";
 import { REPO_DIR } from "./paths.js";
@@ -21,6 +22,8 @@ export interface BenchResults {
   overhead?: OverheadResults;
   /** Cold start of the edge on workerd (fresh process per trial). */
   coldStart?: ColdStartResults;
+  /** Backend HTTP serving against raw node-llama-cpp (SmolLM2). */
+  throughput?: ThroughputResults;
   router: RouterEval;
 }
 
