@@ -6,6 +6,7 @@ import { type CompletionDeps, runCompletion } from "./completion/pipeline";
 import { FALLBACK_HEADER, fromChat, fromGenerate, fromTextCompletion } from "./completion/request";
 import type { EdgeConfig } from "./config";
 import type { EdgeDependencies } from "./config/dependencies";
+import { forwardEmbeddings } from "./embeddings/forward";
 import type { EdgeHonoEnv } from "./http/context";
 import { ApiError, renderError } from "./http/errors";
 import { metricsTokenMatches } from "./http/metrics-token";
@@ -27,6 +28,7 @@ import { responsesAdapter } from "./responses/adapter";
 import { fromResponses } from "./responses/request";
 import { chatCompletionsRoute, generateRoute } from "./routes/completions";
 import { devTokenRoutes } from "./routes/dev-token";
+import { EMBEDDINGS_FIELDS, embeddingsRoute } from "./routes/embeddings";
 import { modelRoutes } from "./routes/models";
 import { RESPONSES_FIELDS, responsesRoute } from "./routes/responses";
 import { healthRoute, metricsRoute } from "./routes/service";
@@ -184,6 +186,14 @@ export function createApp(config: EdgeConfig, deps: EdgeDependencies) {
         completionDeps,
       ) as never,
   );
+
+  // Embeddings: explicit model only, no response cache, no stand-in model (see embeddings/forward.ts).
+  app.post(
+    "/v1/embeddings",
+    sizeLimit,
+    openaiParams({ fields: EMBEDDINGS_FIELDS, drop: config.dropUnsupportedParams }),
+  );
+  app.openapi(embeddingsRoute, (c) => forwardEmbeddings(c, c.req.valid("json"), completionDeps) as never);
 
   app.route("/", modelRoutes(config.roster));
   app.openapi(healthRoute, (c) => c.json({ status: "ok" as const, models: config.roster.length }, 200));

@@ -67,6 +67,7 @@ describe("public endpoints", () => {
       "/metrics",
       "/v1/chat/completions",
       "/v1/completions",
+      "/v1/embeddings",
       "/v1/models",
       "/v1/models/{model}",
       "/v1/responses",
