@@ -52,6 +52,7 @@ export default defineConfig({
           SWITCHYARD_RATE_LIMIT_REFILL_PER_SECOND: "0.001",
           SWITCHYARD_MAX_BODY_BYTES: "65536",
           SWITCHYARD_PROMPT_HASH_KEY: "wd-prompt-hash-key",
+          SWITCHYARD_CORS_ORIGINS: "https://app.test",
         },
         outboundService: fakeBackend,
       },

@@ -27,6 +27,7 @@ beforeEach(() => {
       "model-a": { backends: a.url, tier: 1 },
       "model-b": { backends: b.url, tier: 2 },
       "plain-c": { backends: b.url, capabilities: ["chat"] },
+      "vectors-d": { backends: b.url, capabilities: ["embeddings"] },
     }),
     SWITCHYARD_RETRIES: "0",
   });
@@ -86,6 +87,9 @@ describe("a request for a specific model", () => {
       code: "unsupported_parameter",
       param: "tools",
     });
+    const embedder = await edge.post("/v1/chat/completions", chatBody("vectors-d"));
+    expect(embedder.status).toBe(400);
+    expect(((await embedder.json()) as Reply).error).toMatchObject({ code: "unsupported_parameter", param: "model" });
     expect(a.received.length + b.received.length).toBe(0);
   });
 });

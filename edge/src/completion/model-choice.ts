@@ -46,6 +46,17 @@ export function modelChoiceRefusal(req: CompletionRequest, roster: RosterModel[]
       );
     }
   }
+  const named = byId.get(req.model);
+  if (named && !named.capabilities.includes("chat")) {
+    return new ApiError(
+      400,
+      "unsupported_parameter",
+      `The model "${req.model}" does not generate text (capabilities: ${named.capabilities.join(", ")})`,
+      {
+        param: "model",
+      },
+    );
+  }
   for (const need of requiredCapabilities(req)) {
     const served = req.model === AUTO_MODEL ? roster : [byId.get(req.model) as RosterModel];
     if (!served.some((m) => m.capabilities.includes(need))) {

@@ -68,7 +68,8 @@ export function createRoutingPolicy(opts: RoutingOptions): RoutingPolicy {
   return {
     name: `explicit+${auto.name}`,
     async decide(input: RoutingInput): Promise<RoutingDecision> {
-      const needs = input.needs ?? [];
+      // Every routed request generates text; embeddings-only models are never candidates.
+      const needs = ["chat", ...(input.needs ?? [])];
       if (input.requestedModel !== AUTO_MODEL) {
         const d = await explicit.decide(input);
         return { ...d, fallbacks: d.fallbacks.filter((id) => capable(id, needs)) };
@@ -85,7 +86,7 @@ export function createRoutingPolicy(opts: RoutingOptions): RoutingPolicy {
         modelId: next,
         fallbacks: rest,
         confidence: null,
-        reason: `${d.reason}:needs=${needs.join("+")}`,
+        reason: `${d.reason}:needs=${needs.filter((n) => n !== "chat").join("+") || "chat"}`,
       };
     },
   };

@@ -94,5 +94,22 @@ describe("explicit model semantics and capabilities", () => {
     expect(d).toMatchObject({ modelId: "big", fallbacks: [], reason: "classifier:q=0.90:needs=json_schema" });
     const plain = await createRoutingPolicy({ roster: custom, auto }).decide(input("auto"));
     expect(plain.modelId).toBe("small");
+    const embedder = loadEdgeConfig({
+      SWITCHYARD_MODELS: JSON.stringify({
+        vectors: { backends: "http://e", tier: 1, capabilities: ["embeddings"] },
+        talker: { backends: "http://t", tier: 2 },
+      }),
+    }).roster;
+    const picksEmbedder: RoutingPolicy = {
+      name: "classifier",
+      decide: async () => ({
+        modelId: "vectors",
+        reason: "classifier:p=0.90",
+        confidence: 0.9,
+        fallbacks: ["talker"],
+      }),
+    };
+    const text = await createRoutingPolicy({ roster: embedder, auto: picksEmbedder }).decide(input("auto"));
+    expect(text).toMatchObject({ modelId: "talker", reason: "classifier:p=0.90:needs=chat" });
   });
 });

@@ -40,6 +40,21 @@ const errorOf = async (res: Response) =>
   ((await res.json()) as { error: { type: string; code: string; message: string } }).error;
 
 describe("public endpoints", () => {
+  it("answers a browser preflight before auth, and exposes the switchyard headers", async () => {
+    const preflight = await SELF.fetch(`${BASE}/v1/chat/completions`, {
+      method: "OPTIONS",
+      headers: {
+        origin: "https://app.test",
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "authorization,content-type",
+      },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get("access-control-allow-origin")).toBe("https://app.test");
+    const res = await SELF.fetch(`${BASE}/health`, { headers: { origin: "https://app.test" } });
+    expect(res.headers.get("access-control-expose-headers")).toContain("x-switchyard-model");
+  });
+
   it("GET /health is public and carries the switchyard headers", async () => {
     const res = await SELF.fetch(`${BASE}/health`);
     expect(res.status).toBe(200);
