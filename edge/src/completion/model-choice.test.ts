@@ -89,7 +89,10 @@ describe("a request for a specific model", () => {
     });
     const embedder = await edge.post("/v1/chat/completions", chatBody("vectors-d"));
     expect(embedder.status).toBe(400);
-    expect(((await embedder.json()) as Reply).error).toMatchObject({ code: "unsupported_parameter", param: "model" });
+    expect(((await embedder.json()) as Reply).error).toMatchObject({
+      code: "unsupported_parameter",
+      param: "model",
+    });
     expect(a.received.length + b.received.length).toBe(0);
   });
 });
