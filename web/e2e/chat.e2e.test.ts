@@ -143,10 +143,13 @@ describe.skipIf(missing && !process.env.CI)("web app end to end (Chromium, real 
     await expectReplyDone(page);
 
     const pieces = await streamed();
-    expect(pieces.length, `distinct streaming texts: ${JSON.stringify(pieces)}`).toBeGreaterThanOrEqual(3);
+    // How many partial texts the page shows depends on how the stream's chunks happen to arrive
+    // (a busy machine coalesces them), so ask only for one partial text, a strict prefix of the end.
+    expect(pieces.length, `distinct streaming texts: ${JSON.stringify(pieces)}`).toBeGreaterThanOrEqual(2);
     const reply = lastReply(page);
     const finalText = (await reply.getByTestId("reply-text").textContent()) ?? "";
     expect(finalText.length).toBeGreaterThan(pieces[0]?.length ?? 0);
+    expect(finalText.startsWith(pieces[0] ?? "\u0000")).toBe(true);
     expect([codeModel, storyModel]).toContain(await reply.getByTestId("model-badge").textContent());
     await expect
       .poll(() => reply.getByTestId("route-confidence").textContent())

@@ -204,7 +204,7 @@ describe("npm start: the edge on workerd", () => {
     expect(res.headers.get("content-type")).toContain("text/event-stream");
     expect(res.headers.get("x-switchyard-model")).toBe(MODEL);
     // The learned router (onnxruntime-web wasm + the ONNX model, bundled modules) ran in workerd.
-    expect(res.headers.get("x-switchyard-route-reason")).toMatch(/^classifier:p=\d\.\d\d$/);
+    expect(res.headers.get("x-switchyard-route-reason")).toMatch(/^classifier:q=\d\.\d\d/);
     const sse = await readSse(res);
     expect(sse.done).toBe(true);
     const deltas = sse.events
