@@ -60,7 +60,6 @@ export type AbortKind = Extract<ErrorKind, "client_disconnected" | "timeout" | "
 export interface RequestSignal {
   signal: AbortSignal;
   abortKind(): AbortKind | null;
-  dispose(): void;
 }
 
 /** Seconds a client should wait before retrying when the queue is full or the server is loading. */
@@ -267,7 +266,6 @@ export class ModelRuntime {
         if (timeout.aborted) return "timeout";
         return "client_disconnected";
       },
-      dispose: () => {},
     };
   }
 
