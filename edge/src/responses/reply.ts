@@ -50,11 +50,9 @@ const responseUsage = (u: Usage | null) =>
 
 const outputText = (text: string) => ({ type: "output_text", text, annotations: [], logprobs: [] });
 
-const message = (
-  ids: ResponseIds,
-  text: string | null,
-  status: "in_progress" | "completed" | "incomplete",
-) => ({
+type ItemStatus = "in_progress" | "completed" | "incomplete";
+
+const message = (ids: ResponseIds, text: string | null, status: ItemStatus) => ({
   type: "message",
   id: ids.messageId,
   status,
@@ -62,13 +60,44 @@ const message = (
   content: text === null ? [] : [outputText(text)],
 });
 
+/** A function call the model made, as a Responses output item (`call_id` is chat's tool call id). */
+interface FunctionCall {
+  callId: string;
+  name: string;
+  arguments: string;
+}
+
+const functionCallItem = (call: FunctionCall, status: ItemStatus) => ({
+  type: "function_call",
+  id: `fc_${call.callId.replace(/^call_/, "")}`,
+  call_id: call.callId,
+  name: call.name,
+  arguments: call.arguments,
+  status,
+});
+
+/** The output of a reply: its text as a message (when there is any), then its function calls. */
+interface Output {
+  text: string | null;
+  calls: FunctionCall[];
+}
+
+function outputItems(ids: ResponseIds, out: Output, status: ItemStatus) {
+  return [
+    ...(out.text !== null && (out.text !== "" || out.calls.length === 0)
+      ? [message(ids, out.text, status)]
+      : []),
+    ...out.calls.map((call) => functionCallItem(call, status)),
+  ];
+}
+
 /** A Response object (the `response` of events, or the JSON body). */
 export function responseObject(
   ids: ResponseIds,
   echo: ResponseEcho,
   state: {
     status: Status;
-    text: string | null;
+    output: Output | null;
     usage: Usage | null;
     switchyard?: SwitchyardInfo | null;
     error?: { code: string; message: string } | null;
@@ -84,11 +113,10 @@ export function responseObject(
     error: state.error ?? null,
     incomplete_details: state.status === "incomplete" ? { reason: "max_output_tokens" } : null,
     model: ids.model,
-    output:
-      state.text === null
-        ? []
-        : [message(ids, state.text, state.status === "incomplete" ? "incomplete" : "completed")],
-    output_text: state.text ?? "",
+    output: state.output
+      ? outputItems(ids, state.output, state.status === "incomplete" ? "incomplete" : "completed")
+      : [],
+    output_text: state.output?.text ?? "",
     parallel_tool_calls: false,
     tool_choice: "auto",
     tools: [],
@@ -100,11 +128,19 @@ export function responseObject(
   };
 }
 
+interface ChatToolCall {
+  id: string;
+  function: { name: string; arguments: string };
+}
+
 interface ChatReply {
   id: string;
   created: number;
   model: string;
-  choices: { message: { content: string | null }; finish_reason: string | null }[];
+  choices: {
+    message: { content: string | null; tool_calls?: ChatToolCall[] };
+    finish_reason: string | null;
+  }[];
   usage: Usage | null;
   switchyard: SwitchyardInfo;
 }
@@ -112,9 +148,14 @@ interface ChatReply {
 /** A chat.completion body as a Response object. */
 export function responseFromChat(chat: ChatReply, echo: ResponseEcho) {
   const choice = chat.choices[0];
+  const calls = (choice?.message.tool_calls ?? []).map((c) => ({
+    callId: c.id,
+    name: c.function.name,
+    arguments: c.function.arguments,
+  }));
   return responseObject(idsFrom(chat.id, chat.model, chat.created), echo, {
     status: choice?.finish_reason === "length" ? "incomplete" : "completed",
-    text: choice?.message.content ?? "",
+    output: { text: choice?.message.content ?? "", calls },
     usage: chat.usage,
     switchyard: chat.switchyard,
   });
@@ -125,24 +166,34 @@ const frame = (event: { type: string; [field: string]: unknown }) =>
   encoder.encode(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
 
 interface ChatChunk {
-  id?: string;
-  created?: number;
-  model?: string;
-  choices?: { delta?: { content?: string | null }; finish_reason?: string | null }[];
+  choices?: {
+    delta?: {
+      content?: string | null;
+      tool_calls?: { index: number; id?: string; function?: { name?: string; arguments?: string } }[];
+    };
+    finish_reason?: string | null;
+  }[];
   usage?: Usage | null;
   switchyard?: SwitchyardInfo;
   error?: { code?: string | null; message?: string };
 }
 
+/** One output item of a stream, opened when its first piece arrives. */
+type OpenItem =
+  | { kind: "message"; outputIndex: number; text: string }
+  | { kind: "call"; outputIndex: number; call: FunctionCall };
+
 /**
  * Turns a chat.completion.chunk SSE stream (the pipeline's, or a cache replay) into the
- * Responses API's typed events: response.created, response.in_progress, output_item.added,
- * content_part.added, output_text.delta..., output_text.done, content_part.done,
- * output_item.done, then response.completed (response.incomplete when cut by max_output_tokens).
- * An in-band error, or a stream that ends without [DONE], becomes `error` + `response.failed`:
- * never a truncated success. Pull-based: backpressure and cancellation reach the chat stream.
+ * Responses API's typed events: response.created, response.in_progress, then per output item
+ * (a message when text comes, a function_call per tool call) output_item.added and its pieces
+ * (content_part.added + output_text.delta..., or function_call_arguments.delta...), their .done
+ * events and output_item.done, then response.completed (response.incomplete when cut by
+ * max_output_tokens). An in-band error, or a stream that ends without [DONE], becomes `error` +
+ * `response.failed`: never a truncated success. Pull-based: backpressure and cancellation
+ * reach the chat stream.
  *
- * @example new Response(responsesEventStream(chatRes.body, { id, messageId, createdAt, model }, echo), ...)
+ * @example new Response(responsesEventStream(chatRes.body, ids, echo), { headers })
  */
 export function responsesEventStream(
   chat: ReadableStream<Uint8Array>,
@@ -152,52 +203,139 @@ export function responsesEventStream(
   const parser = new SseParser();
   const decoder = new TextDecoder();
   let seq = 0;
-  let text = "";
   let usage: Usage | null = null;
   let finish: string | null = null;
   let switchyard: SwitchyardInfo | null = null;
   let ended = false;
+  const items: OpenItem[] = [];
+  let messageItem: Extract<OpenItem, { kind: "message" }> | undefined;
+  const calls = new Map<number, Extract<OpenItem, { kind: "call" }>>();
   const event = (type: string, fields: Record<string, unknown>) =>
     frame({ type, ...fields, sequence_number: seq++ });
-  const where = { item_id: ids.messageId, output_index: 0, content_index: 0 };
+  const output = (): Output => ({
+    text: messageItem ? messageItem.text : null,
+    calls: items.flatMap((i) => (i.kind === "call" ? [i.call] : [])),
+  });
   const snapshot = (status: Status, error: { code: string; message: string } | null = null) =>
     responseObject(ids, echo, {
       status,
-      text: status === "in_progress" ? null : text,
+      output: status === "in_progress" ? null : output(),
       usage,
       switchyard,
       error,
     });
+  const textAt = (item: { outputIndex: number }) => ({
+    item_id: ids.messageId,
+    output_index: item.outputIndex,
+    content_index: 0,
+  });
 
-  const opening = () => [
+  const out: Uint8Array[] = [
     event("response.created", { response: snapshot("in_progress") }),
     event("response.in_progress", { response: snapshot("in_progress") }),
-    event("response.output_item.added", { output_index: 0, item: message(ids, null, "in_progress") }),
-    event("response.content_part.added", { ...where, part: outputText("") }),
   ];
+  const addText = (delta: string) => {
+    if (!messageItem) {
+      messageItem = { kind: "message", outputIndex: items.length, text: "" };
+      items.push(messageItem);
+      out.push(
+        event("response.output_item.added", {
+          output_index: messageItem.outputIndex,
+          item: message(ids, null, "in_progress"),
+        }),
+        event("response.content_part.added", { ...textAt(messageItem), part: outputText("") }),
+      );
+    }
+    if (delta === "") return;
+    messageItem.text += delta;
+    out.push(event("response.output_text.delta", { ...textAt(messageItem), delta, logprobs: [] }));
+  };
+  const addCallPiece = (
+    piece: NonNullable<NonNullable<ChatChunk["choices"]>[number]["delta"]>["tool_calls"] extends
+      | (infer T)[]
+      | undefined
+      ? T
+      : never,
+  ) => {
+    let item = calls.get(piece.index);
+    if (!item) {
+      item = {
+        kind: "call",
+        outputIndex: items.length,
+        call: {
+          callId: piece.id ?? `call_${ids.id}_${piece.index}`,
+          name: piece.function?.name ?? "",
+          arguments: "",
+        },
+      };
+      calls.set(piece.index, item);
+      items.push(item);
+      out.push(
+        event("response.output_item.added", {
+          output_index: item.outputIndex,
+          item: functionCallItem(item.call, "in_progress"),
+        }),
+      );
+    } else if (piece.function?.name) {
+      item.call.name += piece.function.name;
+    }
+    const delta = piece.function?.arguments ?? "";
+    if (delta !== "") {
+      item.call.arguments += delta;
+      out.push(
+        event("response.function_call_arguments.delta", {
+          item_id: functionCallItem(item.call, "in_progress").id,
+          output_index: item.outputIndex,
+          delta,
+        }),
+      );
+    }
+  };
   const closing = () => {
     const status = finish === "length" ? "incomplete" : "completed";
-    return [
-      event("response.output_text.done", { ...where, text, logprobs: [] }),
-      event("response.content_part.done", { ...where, part: outputText(text) }),
-      event("response.output_item.done", { output_index: 0, item: message(ids, text, status) }),
+    if (items.length === 0) addText(""); // an empty answer is still one (empty) message
+    for (const item of items) {
+      if (item.kind === "message") {
+        out.push(
+          event("response.output_text.done", { ...textAt(item), text: item.text, logprobs: [] }),
+          event("response.content_part.done", { ...textAt(item), part: outputText(item.text) }),
+          event("response.output_item.done", {
+            output_index: item.outputIndex,
+            item: message(ids, item.text, status),
+          }),
+        );
+      } else {
+        const done = functionCallItem(item.call, status);
+        out.push(
+          event("response.function_call_arguments.done", {
+            item_id: done.id,
+            output_index: item.outputIndex,
+            name: item.call.name,
+            arguments: item.call.arguments,
+          }),
+          event("response.output_item.done", { output_index: item.outputIndex, item: done }),
+        );
+      }
+    }
+    out.push(
       event(status === "completed" ? "response.completed" : "response.incomplete", {
         response: snapshot(status),
       }),
-    ];
+    );
   };
-  const failure = (code: string, messageText: string) => [
-    event("error", { code, message: messageText, param: null }),
-    event("response.failed", {
-      response: snapshot("failed", { code: "server_error", message: messageText }),
-    }),
-  ];
+  const failure = (code: string, messageText: string) => {
+    out.push(
+      event("error", { code, message: messageText, param: null }),
+      event("response.failed", {
+        response: snapshot("failed", { code: "server_error", message: messageText }),
+      }),
+    );
+  };
 
-  const out: Uint8Array[] = [];
   const handle = (data: string) => {
     if (ended) return;
     if (data.trim() === "[DONE]") {
-      out.push(...closing());
+      closing();
       ended = true;
       return;
     }
@@ -205,15 +343,13 @@ export function responsesEventStream(
     try {
       chunk = JSON.parse(data) as ChatChunk;
     } catch {
-      out.push(...failure("malformed_chunk", "The model stream sent a malformed event"));
+      failure("malformed_chunk", "The model stream sent a malformed event");
       ended = true;
       return;
     }
     if (chunk.switchyard) switchyard = chunk.switchyard;
     if (chunk.error) {
-      out.push(
-        ...failure(chunk.error.code ?? "upstream_error", chunk.error.message ?? "The model stream failed"),
-      );
+      failure(chunk.error.code ?? "upstream_error", chunk.error.message ?? "The model stream failed");
       ended = true;
       return;
     }
@@ -221,34 +357,27 @@ export function responsesEventStream(
     const choice = chunk.choices?.[0];
     if (choice?.finish_reason) finish = choice.finish_reason;
     const delta = choice?.delta?.content;
-    if (typeof delta === "string" && delta !== "") {
-      text += delta;
-      out.push(event("response.output_text.delta", { ...where, delta, logprobs: [] }));
-    }
+    if (typeof delta === "string" && delta !== "") addText(delta);
+    for (const piece of choice?.delta?.tool_calls ?? []) addCallPiece(piece);
   };
 
   const reader = chat.getReader();
   return new ReadableStream<Uint8Array>({
-    start(controller) {
-      for (const e of opening()) controller.enqueue(e);
-    },
     async pull(controller) {
-      while (out.length === 0) {
-        if (ended) {
-          controller.close();
-          await reader.cancel().catch(() => {});
-          return;
-        }
+      while (out.length === 0 && !ended) {
         const { done, value } = await reader.read();
         if (done) {
-          if (!ended) out.push(...failure("truncated", "The model stream ended early"));
+          if (!ended) failure("truncated", "The model stream ended early");
           ended = true;
           break;
         }
         for (const ev of parser.push(decoder.decode(value, { stream: true }))) handle(ev.data);
       }
       for (const e of out.splice(0)) controller.enqueue(e);
-      if (ended && out.length === 0) controller.close();
+      if (ended) {
+        controller.close();
+        await reader.cancel().catch(() => {});
+      }
     },
     cancel(reason) {
       return reader.cancel(reason);

@@ -89,6 +89,63 @@ describe("POST /v1/responses", () => {
     });
   });
 
+  it("maps function tools, tool_choice and function-call history to the chat request", async () => {
+    await client.responses.create({
+      model: A,
+      input: [
+        { role: "user", content: "Weather in Paris?" },
+        { type: "function_call", call_id: "call_1", name: "get_weather", arguments: '{"city":"Paris"}' },
+        { type: "function_call", call_id: "call_2", name: "get_time", arguments: "{}" },
+        { type: "function_call_output", call_id: "call_1", output: "sunny" },
+        { type: "function_call_output", call_id: "call_2", output: "noon" },
+      ],
+      tools: [
+        {
+          type: "function",
+          name: "get_weather",
+          parameters: { type: "object" },
+          strict: true,
+          description: "Weather",
+        },
+        { type: "function", name: "get_time", parameters: null, strict: false },
+      ],
+      tool_choice: { type: "function", name: "get_weather" },
+      parallel_tool_calls: false,
+    });
+    expect(a.received[0]?.body).toMatchObject({
+      messages: [
+        { role: "user", content: "Weather in Paris?" },
+        {
+          role: "assistant",
+          tool_calls: [
+            {
+              id: "call_1",
+              type: "function",
+              function: { name: "get_weather", arguments: '{"city":"Paris"}' },
+            },
+            { id: "call_2", type: "function", function: { name: "get_time", arguments: "{}" } },
+          ],
+        },
+        { role: "tool", tool_call_id: "call_1", content: "sunny" },
+        { role: "tool", tool_call_id: "call_2", content: "noon" },
+      ],
+      tools: [
+        {
+          type: "function",
+          function: {
+            name: "get_weather",
+            description: "Weather",
+            parameters: { type: "object" },
+            strict: true,
+          },
+        },
+        { type: "function", function: { name: "get_time", strict: false } },
+      ],
+      tool_choice: { type: "function", function: { name: "get_weather" } },
+      parallel_tool_calls: false,
+    });
+  });
+
   it("streams the real event types in order, ending in response.completed", async () => {
     const events = await collect(
       await client.responses.create({ model: A, input: "Tell me a story", stream: true }),
@@ -148,11 +205,12 @@ describe("POST /v1/responses", () => {
 
   it("refuses what it cannot honour with a 400 naming the param", async () => {
     for (const [extra, param] of [
-      [{ tools: [{ type: "function", name: "f", parameters: {} }] }, "tools"],
+      [{ tools: [{ type: "web_search" }] }, "tools"],
+      [{ tool_choice: { type: "web_search" } }, "tool_choice"],
       [{ previous_response_id: "resp_1" }, "previous_response_id"],
       [{ reasoning: { effort: "low" } }, "reasoning"],
       [{ input: [{ role: "user", content: [{ type: "input_image", image_url: "x" }] }] }, "input"],
-      [{ input: [{ type: "function_call_output", call_id: "c", output: "x" }] }, "input"],
+      [{ input: [{ type: "reasoning", summary: [] }] }, "input"],
       [{ background: true }, "background"],
       [{ seed: 1 }, "seed"],
     ] as const) {

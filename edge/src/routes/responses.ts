@@ -19,6 +19,40 @@ export const ResponsesInputMessageSchema = z
   })
   .openapi("ResponsesInputMessage");
 
+/** A function call the model made earlier, sent back as conversation history. */
+export const ResponsesFunctionCallSchema = z
+  .object({
+    type: z.literal("function_call"),
+    call_id: z.string().min(1).max(256),
+    name: z.string().min(1).max(64),
+    arguments: z.string(),
+    id: z.string().optional(),
+    status: z.string().optional(),
+  })
+  .openapi("ResponsesFunctionCall");
+
+/** The result of such a call. */
+export const ResponsesFunctionCallOutputSchema = z
+  .object({
+    type: z.literal("function_call_output"),
+    call_id: z.string().min(1).max(256),
+    output: z.string(),
+    id: z.string().optional(),
+    status: z.string().optional(),
+  })
+  .openapi("ResponsesFunctionCallOutput");
+
+/** A function tool (the Responses API's flat form of chat's `{type, function: {...}}`). */
+export const ResponsesToolSchema = z
+  .object({
+    type: z.literal("function"),
+    name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "function names are 1-64 letters, digits, _ or -"),
+    description: z.string().max(8_192).nullish(),
+    parameters: z.record(z.string(), z.unknown()).nullish(),
+    strict: z.boolean().nullish(),
+  })
+  .openapi("ResponsesTool");
+
 /** `text.format`: the Responses API's name for response_format (flattened json_schema). */
 const TextFormatSchema = z.union([
   z.object({ type: z.literal("text") }),
@@ -44,7 +78,19 @@ export const ResponsesRequestSchema = z
       .min(1)
       .openapi({ description: 'A model id of the roster, or "auto".', example: "auto" }),
     models: z.array(z.string().min(1)).min(1).max(16).nullish(),
-    input: z.union([z.string().min(1), z.array(ResponsesInputMessageSchema).min(1).max(2_000)]),
+    input: z.union([
+      z.string().min(1),
+      z
+        .array(
+          z.union([
+            ResponsesInputMessageSchema,
+            ResponsesFunctionCallSchema,
+            ResponsesFunctionCallOutputSchema,
+          ]),
+        )
+        .min(1)
+        .max(2_000),
+    ]),
     instructions: z.string().nullish(),
     max_output_tokens: z.number().int().min(1).max(32_768).nullish(),
     temperature: z.number().min(0).max(2).nullish(),
@@ -54,8 +100,13 @@ export const ResponsesRequestSchema = z
       .nullish(),
     stream: z.boolean().nullish(),
     stream_options: z.object({ include_obfuscation: z.boolean().optional() }).nullish(),
-    tools: z.array(z.unknown()).max(0).nullish().openapi({ description: "Only an empty list is supported." }),
-    tool_choice: z.literal("none").nullish(),
+    tools: z.array(ResponsesToolSchema).max(128).nullish(),
+    tool_choice: z
+      .union([
+        z.enum(["none", "auto", "required"]),
+        z.object({ type: z.literal("function"), name: z.string().min(1) }),
+      ])
+      .nullish(),
     parallel_tool_calls: z.boolean().nullish(),
     truncation: z.literal("disabled").nullish(),
     store: z.boolean().nullish(),
@@ -99,8 +150,11 @@ export const RESPONSES_FIELDS: Readonly<Record<string, FieldRule>> = {
       if (!Array.isArray(v)) return null;
       for (const [i, item] of v.entries()) {
         const it = item as { type?: unknown; role?: unknown; content?: unknown } | null;
-        if (it?.type !== undefined && it.type !== "message")
-          return `input[${i}]: items of type ${String(it.type)} are not supported (text messages only)`;
+        if (
+          it?.type !== undefined &&
+          !["message", "function_call", "function_call_output"].includes(String(it.type))
+        )
+          return `input[${i}]: items of type ${String(it.type)} are not supported (text messages and function calls only)`;
         if (Array.isArray(it?.content)) {
           const part = (it.content as { type?: unknown }[]).find(
             (p) => p?.type !== "input_text" && p?.type !== "output_text",
@@ -124,12 +178,24 @@ export const RESPONSES_FIELDS: Readonly<Record<string, FieldRule>> = {
   },
   stream: { treatment: "honoured" },
   stream_options: { treatment: "ignored" },
-  tools: { treatment: "refused", refuse: onlyEmpty("tools") },
-  tool_choice: {
-    treatment: "refused",
-    refuse: (v) => (absent(v) || v === "none" ? null : "tool_choice is not supported on /v1/responses"),
+  tools: {
+    treatment: "honoured",
+    refuse: (v) => {
+      if (!Array.isArray(v)) return null;
+      const other = v.find((t) => (t as { type?: unknown } | null)?.type !== "function");
+      return other === undefined
+        ? null
+        : `tools of type ${String((other as { type?: unknown } | null)?.type)} are not supported (function tools only)`;
+    },
   },
-  parallel_tool_calls: { treatment: "ignored" },
+  tool_choice: {
+    treatment: "honoured",
+    refuse: (v) =>
+      absent(v) || typeof v === "string" || (v as { type?: unknown } | null)?.type === "function"
+        ? null
+        : "only none, auto, required or a named function are supported",
+  },
+  parallel_tool_calls: { treatment: "honoured" },
   truncation: {
     treatment: "refused",
     refuse: (v) => (absent(v) || v === "disabled" ? null : "only truncation: disabled is supported"),

@@ -145,6 +145,66 @@ describe("OpenAI endpoints beyond chat, against a real backend", () => {
     expect(text.length).toBeGreaterThan(0);
   });
 
+  it("the Responses API calls functions (forced tool choice), streamed and not, and takes their output back", async (ctx) => {
+    if (!ready) return ctx.skip();
+    const tools = [
+      {
+        type: "function" as const,
+        name: "get_weather",
+        description: "Current weather for a city",
+        parameters: {
+          type: "object",
+          properties: { city: { type: "string" } },
+          required: ["city"],
+          additionalProperties: false,
+        },
+        strict: true,
+      },
+    ];
+    const asked = await client.responses.create({
+      model: MODEL,
+      input: "What is the weather in Paris?",
+      tools,
+      tool_choice: { type: "function", name: "get_weather" },
+      max_output_tokens: 48,
+      temperature: 0,
+    });
+    const call = asked.output.find((item) => item.type === "function_call");
+    if (call?.type !== "function_call")
+      throw new Error(`no function_call in ${JSON.stringify(asked.output)}`);
+    expect(call.name).toBe("get_weather");
+    expect(typeof JSON.parse(call.arguments).city).toBe("string");
+    const types: string[] = [];
+    let argumentsText = "";
+    for await (const event of await client.responses.create({
+      model: MODEL,
+      input: "What is the weather in Rome?",
+      tools,
+      tool_choice: "required",
+      max_output_tokens: 48,
+      stream: true,
+    })) {
+      types.push(event.type);
+      if (event.type === "response.function_call_arguments.done") argumentsText = event.arguments;
+    }
+    expect(types).toContain("response.function_call_arguments.done");
+    expect(types.at(-1)).toBe("response.completed");
+    expect(typeof JSON.parse(argumentsText)).toBe("object");
+    const answer = await client.responses.create({
+      model: MODEL,
+      input: [
+        { role: "user", content: "What is the weather in Paris?" },
+        { type: "function_call", call_id: call.call_id, name: call.name, arguments: call.arguments },
+        { type: "function_call_output", call_id: call.call_id, output: '{"sky":"sunny","celsius":21}' },
+      ],
+      tools,
+      max_output_tokens: 32,
+      temperature: 0,
+    });
+    expect(answer.status).toMatch(/completed|incomplete/);
+    expect(answer.output.length).toBeGreaterThan(0);
+  });
+
   it("embeddings: one vector per input through the edge (the client's base64 default decoded)", async (ctx) => {
     if (!ready) return ctx.skip();
     const res = await client.embeddings.create({
