@@ -5,6 +5,8 @@
 #   - the router's Python packages (classifier/requirements.txt): with pip into the current
 #     python3, or, where that Python refuses (Debian's "externally managed" one), into
 #     classifier/.venv, which the router CLI uses on its own;
+#   - the Python OpenAI-ecosystem clients the edge's client tests drive (edge/test/clients/
+#     requirements.txt), the same way, falling back to edge/test/clients/.venv;
 #   - the deployment check tools (infra/local/infra-tools.sh: helm and OpenTofu built with Go into
 #     infra/local/bin, kubernetes-validate and python-hcl2).
 # .ci/run calls it on a fresh machine. Idempotent; needs the Debian mirror and PyPI.
@@ -27,6 +29,12 @@ if ! python3 -m pip install -q --disable-pip-version-check -r classifier/require
   echo "install: this python3 refused a pip install; using a virtual environment in classifier/.venv"
   python3 -m venv classifier/.venv
   classifier/.venv/bin/python -m pip install -q --disable-pip-version-check -r classifier/requirements.txt
+fi
+echo "install: Python packages for the real-client tests (edge/test/clients/requirements.txt)"
+if ! python3 -m pip install -q --disable-pip-version-check -r edge/test/clients/requirements.txt; then
+  echo "install: this python3 refused a pip install; using a virtual environment in edge/test/clients/.venv"
+  python3 -m venv edge/test/clients/.venv
+  edge/test/clients/.venv/bin/python -m pip install -q --disable-pip-version-check -r edge/test/clients/requirements.txt
 fi
 echo "install: deployment check tools (infra/local/infra-tools.sh: helm, OpenTofu, kubernetes-validate, python-hcl2)"
 bash infra/local/infra-tools.sh

@@ -179,6 +179,8 @@ describe("validation in workerd: every bad input is a structured 4xx", () => {
     ["temperature out of range", chat("x", { temperature: 7 }), 400, "invalid_request"],
     ["max_tokens not an integer", chat("x", { max_tokens: 1.5 }), 400, "invalid_request"],
     ["n > 1", chat("x", { n: 2 }), 400, "unsupported_parameter"],
+    ["logprobs (refused, not dropped)", chat("x", { logprobs: true }), 400, "unsupported_parameter"],
+    ["a field no table knows", chat("x", { frobnicate: 1 }), 400, "unsupported_parameter"],
     ["unknown model", chat("x", { model: "gpt-9" }), 404, "model_not_found"],
     ["body too large", chat("x".repeat(70_000)), 413, "request_too_large"],
   ];
