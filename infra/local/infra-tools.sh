@@ -23,14 +23,18 @@ GO="$(command -v go || true)"
 [[ -n "$GO" ]] || { [[ -x /usr/local/go/bin/go ]] && GO=/usr/local/go/bin/go; }
 [[ -n "$GO" ]] || die "the Go toolchain is missing (needed to build helm and tofu)"
 
-if [[ -x "$BIN/helm" ]] && "$BIN/helm" version --template '{{.Version}}' 2>/dev/null | grep -q "^${HELM_VERSION%.0}"; then
+# Versions compared without pipes: with pipefail, `grep -q` closing early would fail the check.
+helm_version() { "$BIN/helm" version --template '{{.Version}}' 2>/dev/null || true; }
+if [[ -x "$BIN/helm" && "$(helm_version)" == "${HELM_VERSION%.0}"* ]]; then
   log "helm $HELM_VERSION present"
 else
   log "building helm $HELM_VERSION"
   GOBIN="$BIN" nice -n 10 "$GO" install "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
 fi
 
-if [[ -x "$BIN/tofu" ]] && "$BIN/tofu" version 2>/dev/null | grep -q "${TOFU_VERSION#v}"; then
+# (A TF_CLI_CONFIG_FILE naming a missing file makes tofu warn; the version does not need it.)
+tofu_version() { env -u TF_CLI_CONFIG_FILE "$BIN/tofu" version 2>/dev/null || true; }
+if [[ -x "$BIN/tofu" && "$(tofu_version)" == *"OpenTofu ${TOFU_VERSION}"* ]]; then
   log "tofu $TOFU_VERSION present"
 else
   log "building OpenTofu $TOFU_VERSION"
@@ -45,5 +49,5 @@ if ! python3 -m pip install -q --disable-pip-version-check -r "$ROOT/infra/requi
   "$ROOT/infra/.venv/bin/python" -m pip install -q --disable-pip-version-check -r "$ROOT/infra/requirements.txt"
 fi
 
-"$BIN/helm" version --short
-"$BIN/tofu" version | head -1
+echo "helm $(helm_version)"
+tofu_version | sed -n 1p
