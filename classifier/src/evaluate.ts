@@ -249,7 +249,6 @@ export async function evaluate(opts: EvaluateOptions) {
       router: round(aiq(curvePoints, costLo, costHi)),
       single_models: round(aiq(singles, costLo, costHi)),
       task_lookup: lookupPoints ? round(aiq(lookupPoints, costLo, costHi)) : null,
-      oracle: round(aiq([oracle], costLo, costHi)),
       cost_range: [roundCost(costLo), roundCost(costHi)],
     },
     robustness,
