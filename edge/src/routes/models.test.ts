@@ -5,7 +5,11 @@ import { createTestEdge, TEST_KEY } from "../../test/support/harness";
 const edge = createTestEdge({
   SWITCHYARD_MODELS: JSON.stringify({
     "codegemma-7b": { backends: ["http://127.0.0.1:9", "http://127.0.0.1:10"] },
-    "org/custom-embedder": { backends: "http://127.0.0.1:11", capabilities: ["embeddings"] },
+    "org/custom-embedder": {
+      backends: "http://127.0.0.1:11",
+      capabilities: ["embeddings"],
+      price: { inputUsdPerMTok: 0.02, outputUsdPerMTok: 0 },
+    },
   }),
 });
 /** The official client, talking to the in-process app. */
@@ -31,7 +35,11 @@ describe("GET /v1/models and /v1/models/{model}", () => {
       headers: { authorization: `Bearer ${TEST_KEY}` },
     });
     expect(slashed.status).toBe(200);
-    expect(await slashed.json()).toMatchObject({ id: "org/custom-embedder", capabilities: ["embeddings"] });
+    expect(await slashed.json()).toMatchObject({
+      id: "org/custom-embedder",
+      capabilities: ["embeddings"],
+      pricing: { input_usd_per_mtok: 0.02, output_usd_per_mtok: 0 },
+    });
     const auto = await client.models.retrieve("auto");
     expect((auto as unknown as { capabilities: string[] }).capabilities).toEqual(
       expect.arrayContaining(["chat", "embeddings"]),

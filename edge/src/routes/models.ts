@@ -15,6 +15,10 @@ export const ModelSchema = z
     cost_weight: z.number().nullable(),
     context_length: z.number().int().nullable(),
     capabilities: z.array(z.enum(CAPABILITIES)),
+    pricing: z
+      .object({ input_usd_per_mtok: z.number(), output_usd_per_mtok: z.number() })
+      .nullable()
+      .openapi({ description: "USD per million tokens, from the catalogue or SWITCHYARD_MODELS." }),
     replicas: z.number().int().openapi({ description: "Backends serving this model (0 for auto)." }),
   })
   .openapi("Model");
@@ -67,6 +71,9 @@ function modelObject(m: RosterModel): ModelObject {
     cost_weight: m.costWeight,
     context_length: m.contextLength,
     capabilities: m.capabilities,
+    pricing: m.price
+      ? { input_usd_per_mtok: m.price.inputUsdPerMTok, output_usd_per_mtok: m.price.outputUsdPerMTok }
+      : null,
     replicas: m.backends.length,
   };
 }
@@ -87,6 +94,7 @@ export function modelRoutes(roster: RosterModel[]) {
     cost_weight: null,
     context_length: null,
     capabilities: CAPABILITIES.filter((cap: Capability) => roster.some((m) => m.capabilities.includes(cap))),
+    pricing: null,
     replicas: 0,
   };
   const byId = new Map<string, ModelObject>([
