@@ -158,8 +158,7 @@ class Segments:
     told the task at run time; it infers it, and mixes this estimate with the per-prompt regressors."""
 
     def __init__(self, cfg, X, S, tasks, Xa=None):
-        if tasks is None:
-            tasks = prompt_clusters(X)
+        tasks = prompt_clusters(X) if tasks is None else capped_tasks(tasks)
         self.labels = sorted(np.unique(tasks).tolist())
         y = np.array([self.labels.index(t) for t in tasks])
         glob = np.nanmean(S, axis=0)
@@ -178,6 +177,19 @@ class Segments:
         proba = np.zeros((len(X), len(self.labels)))
         proba[:, self.clf.classes_] = self.clf.predict_proba(X)
         return np.clip(proba @ self.mu, 0.0, 1.0)
+
+
+MAX_SEGMENTS = 16
+
+
+def capped_tasks(tasks):
+    """At most MAX_SEGMENTS segments: the most frequent task labels, the rest pooled as one. Bounds
+    the classifier's size (trees per class) and training time on data with many fine labels."""
+    labels, counts = np.unique(tasks, return_counts=True)
+    if len(labels) <= MAX_SEGMENTS:
+        return tasks
+    keep = set(labels[np.argsort(-counts)[: MAX_SEGMENTS - 1]].tolist())
+    return np.array([t if t in keep else "(other tasks)" for t in tasks])
 
 
 def prompt_clusters(X):
