@@ -6,7 +6,7 @@ import { loadCatalogue } from "../../backends/src/catalogue/index.js";
 import { runBackendThroughput, type ThroughputResults } from "./backend-throughput.js";
 import { type BenchPlan, runScenarios } from "./bench.js";
 import { machineFacts } from "./machine.js";
-import { REPORT_FILE, RESULTS_DIR } from "./paths.js";
+import { REPORT_FILE, RESULTS_DIR, RUN_DIR } from "./paths.js";
 import { writeReport } from "./report.js";
 import type { Target } from "./request.js";
 import { type BenchResults, runRouterEval } from "./results.js";
@@ -181,6 +181,15 @@ async function main(): Promise<void> {
       rounds: values.quick ? 1 : 3,
       log,
     });
+  }
+  // The fake-upstream figures are kept at once, so a long real-backend phase that is stopped
+  // does not lose them (bench/.run/fake-upstream.json; `--report-only` reads it like any results file).
+  if (!only) {
+    mkdirSync(RUN_DIR, { recursive: true });
+    writeFileSync(
+      join(RUN_DIR, "fake-upstream.json"),
+      `${JSON.stringify({ schema: 1, mode: values.quick ? "quick" : "full", startedAt: started.toISOString(), finishedAt: new Date().toISOString(), machine: { ...machine, loadAvgEnd: os.loadavg()[0] ?? 0 }, config: { only: "fake-upstream phase of a full run" }, notes: ["the fake-upstream phase of a full run (the real-backend phase did not finish)"], runs: [], ...(overhead ? { overhead } : {}), ...(coldStart ? { coldStart } : {}), ...(throughput ? { throughput } : {}), router: { available: false, reason: "not run" } }, null, 2)}\n`,
+    );
   }
   if (only) {
     const finished = new Date();
