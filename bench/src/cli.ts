@@ -39,6 +39,7 @@ const USAGE = `usage: npm run bench [-- options]
   --no-edge               skip the edge (and the floor)
   --only S[,S]            run only these scenarios: gateway-overhead, cold-start, backend-throughput
   --no-overhead           skip the gateway-overhead scenario
+  --skip S[,S]            skip these of the --only scenarios in a full run
   --systems floor,edge    gateway-overhead: measure only these systems
   --wrangler-dev          add the floor and the edge under \`wrangler dev\` as extra overhead rows
   --report-only [FILE]    regenerate bench/report.md from a results file (default: the newest)
@@ -122,6 +123,7 @@ async function main(): Promise<void> {
       "no-peers": { type: "boolean", default: false },
       "no-edge": { type: "boolean", default: false },
       only: { type: "string" },
+      skip: { type: "string" },
       "no-overhead": { type: "boolean", default: false },
       "wrangler-dev": { type: "boolean", default: false },
       systems: { type: "string" },
@@ -152,7 +154,8 @@ async function main(): Promise<void> {
   for (const s of only ?? [])
     if (!["gateway-overhead", "cold-start", "backend-throughput"].includes(s))
       throw new Error(`--only: unknown scenario ${s}`);
-  const wants = (s: string) => (only ? only.includes(s) : true);
+  const skipped = new Set(values.skip ? values.skip.split(",") : []);
+  const wants = (s: string) => (only ? only.includes(s) : true) && !skipped.has(s);
   // First, while nothing else of the bench runs: the gateways alone on a zero-CPU upstream.
   let overhead: OverheadResults | undefined;
   if (wants("gateway-overhead") && !values["no-overhead"] && !values["no-edge"]) {
