@@ -22,6 +22,7 @@ export default defineConfig({
       "test/reliability/**/*.test.ts",
       "test/node/**/*.test.ts",
       "test/e2e/**/*.test.ts",
+      "test/fuzz/**/*.test.ts",
     ],
     environment: "node",
     testTimeout: 20_000,

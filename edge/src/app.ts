@@ -9,6 +9,7 @@ import type { EdgeDependencies } from "./config/dependencies";
 import { forwardEmbeddings } from "./embeddings/forward";
 import type { EdgeHonoEnv } from "./http/context";
 import { ApiError, renderError } from "./http/errors";
+import { methodNotAllowedOr404 } from "./http/method-not-allowed";
 import { metricsTokenMatches } from "./http/metrics-token";
 import { createRequestLog } from "./log/request-log";
 import { recordCircuitStates } from "./metrics/attempts";
@@ -31,6 +32,7 @@ import { devTokenRoutes } from "./routes/dev-token";
 import { EMBEDDINGS_FIELDS, embeddingsRoute } from "./routes/embeddings";
 import { modelRoutes } from "./routes/models";
 import { RESPONSES_FIELDS, responsesRoute } from "./routes/responses";
+import { STREAM_SCHEMAS } from "./routes/schemas";
 import { healthRoute, metricsRoute } from "./routes/service";
 import { COMPLETIONS_FIELDS, textCompletionsRoute } from "./routes/text-completions";
 import { createRoutingPolicy } from "./routing";
@@ -88,7 +90,7 @@ export function createApp(config: EdgeConfig, deps: EdgeDependencies) {
     },
   });
   app.onError(renderError);
-  app.notFound(() => new ApiError(404, "not_found", "No such route").getResponse());
+  app.notFound(methodNotAllowedOr404(() => app.routes));
   app.use("*", requestId());
   // Before auth: a browser preflight carries no credentials and must not get a 401.
   app.use("*", corsPolicy({ origins: config.corsOrigins }));
@@ -224,6 +226,7 @@ export function createApp(config: EdgeConfig, deps: EdgeDependencies) {
     );
   }
 
+  for (const [name, schema] of Object.entries(STREAM_SCHEMAS)) app.openAPIRegistry.register(name, schema);
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",
     scheme: "bearer",

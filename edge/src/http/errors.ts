@@ -80,7 +80,13 @@ export function renderError(err: Error, c: Context): Response {
     const status = err.status as ContentfulStatusCode;
     return new ApiError(
       status,
-      status === 413 ? "request_too_large" : /json/i.test(err.message) ? "invalid_json" : "invalid_request",
+      status === 413
+        ? "request_too_large"
+        : status === 415
+          ? "unsupported_media_type"
+          : /json/i.test(err.message)
+            ? "invalid_json"
+            : "invalid_request",
       err.message || "Request failed",
       {
         headers: Object.fromEntries(err.res?.headers ?? []),

@@ -1,33 +1,15 @@
 import { createRoute } from "@hono/zod-openapi";
+import { apiErrors, bodyErrors, switchyardHeaders } from "./api-responses";
 import {
   ChatCompletionRequestSchema,
   ChatCompletionResponseSchema,
-  ErrorSchema,
   GenerateRequestSchema,
   GenerateResponseSchema,
+  sseEventSchema,
 } from "./schemas";
 
-export const completionErrors = {
-  400: { description: "Invalid request", content: { "application/json": { schema: ErrorSchema } } },
-  401: {
-    description: "Missing or invalid credentials",
-    content: { "application/json": { schema: ErrorSchema } },
-  },
-  403: {
-    description: "Credentials lack the required scope",
-    content: { "application/json": { schema: ErrorSchema } },
-  },
-  404: { description: "Unknown model", content: { "application/json": { schema: ErrorSchema } } },
-  413: { description: "Request body too large", content: { "application/json": { schema: ErrorSchema } } },
-  429: {
-    description: "Rate limited (see Retry-After)",
-    content: { "application/json": { schema: ErrorSchema } },
-  },
-  503: {
-    description: "No backend available (see Retry-After)",
-    content: { "application/json": { schema: ErrorSchema } },
-  },
-} as const;
+/** Every error a completion endpoint can answer with (the OpenAPI `responses`). */
+export const completionErrors = { ...apiErrors, ...bodyErrors } as const;
 
 export const chatCompletionsRoute = createRoute({
   method: "post",
@@ -41,9 +23,10 @@ export const chatCompletionsRoute = createRoute({
     200: {
       description:
         "The completion; with stream=true a text/event-stream of chat.completion.chunk events ending in [DONE]",
+      headers: switchyardHeaders,
       content: {
         "application/json": { schema: ChatCompletionResponseSchema },
-        "text/event-stream": { schema: { type: "string" } },
+        "text/event-stream": { schema: sseEventSchema("ChatCompletionChunk") },
       },
     },
     ...completionErrors,
@@ -59,9 +42,10 @@ export const generateRoute = createRoute({
   responses: {
     200: {
       description: "The generation; with stream=true a text/event-stream of {text} events ending in [DONE]",
+      headers: switchyardHeaders,
       content: {
         "application/json": { schema: GenerateResponseSchema },
-        "text/event-stream": { schema: { type: "string" } },
+        "text/event-stream": { schema: sseEventSchema("GenerationChunk") },
       },
     },
     ...completionErrors,

@@ -3,6 +3,7 @@ import { CAPABILITIES, type Capability, type RosterModel } from "../config/model
 import type { EdgeHonoEnv } from "../http/context";
 import { ApiError } from "../http/errors";
 import { AUTO_MODEL } from "../routing";
+import { apiErrors } from "./api-responses";
 import { ErrorSchema } from "./schemas";
 
 export const ModelSchema = z
@@ -27,11 +28,6 @@ export const ModelListSchema = z
   .object({ object: z.literal("list"), data: z.array(ModelSchema) })
   .openapi("ModelList");
 
-const unauthorized = {
-  description: "Missing or invalid credentials",
-  content: { "application/json": { schema: ErrorSchema } },
-};
-
 export const modelsRoute = createRoute({
   method: "get",
   path: "/v1/models",
@@ -39,7 +35,7 @@ export const modelsRoute = createRoute({
   security: [{ bearer: [] }],
   responses: {
     200: { description: "Model list", content: { "application/json": { schema: ModelListSchema } } },
-    401: unauthorized,
+    ...apiErrors,
   },
 });
 
@@ -51,7 +47,7 @@ export const modelRoute = createRoute({
   request: { params: z.object({ model: z.string().min(1) }) },
   responses: {
     200: { description: "The model", content: { "application/json": { schema: ModelSchema } } },
-    401: unauthorized,
+    ...apiErrors,
     404: { description: "Unknown model", content: { "application/json": { schema: ErrorSchema } } },
   },
 });

@@ -1,7 +1,16 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { FieldRule } from "../completion/fields";
 import { completionErrors } from "./completions";
-import { type ResponseFormatSchema, SwitchyardInfoSchema } from "./schemas";
+import {
+  FALLBACK_LIST_NEEDS_MODEL,
+  MaxTokensSchema,
+  messageWithText,
+  NON_BLANK_PATTERN,
+  nonBlank,
+  type ResponseFormatSchema,
+  SwitchyardInfoSchema,
+  typedSseEventSchema,
+} from "./schemas";
 
 const absent = (v: unknown) => v === undefined || v === null;
 
@@ -72,14 +81,11 @@ const TextFormatSchema = z.union([
  * RESPONSES_FIELDS before this schema runs.
  */
 export const ResponsesRequestSchema = z
-  .object({
-    model: z
-      .string()
-      .min(1)
-      .openapi({ description: 'A model id of the roster, or "auto".', example: "auto" }),
+  .strictObject({
+    model: z.string().min(1).openapi({ description: 'A model id of the roster, or "auto".' }),
     models: z.array(z.string().min(1)).min(1).max(16).nullish(),
     input: z.union([
-      z.string().min(1),
+      nonBlank("input"),
       z
         .array(
           z.union([
@@ -92,7 +98,7 @@ export const ResponsesRequestSchema = z
         .max(2_000),
     ]),
     instructions: z.string().nullish(),
-    max_output_tokens: z.number().int().min(1).max(32_768).nullish(),
+    max_output_tokens: MaxTokensSchema.nullish(),
     temperature: z.number().min(0).max(2).nullish(),
     top_p: z.number().gt(0).max(1).nullish(),
     text: z
@@ -117,7 +123,25 @@ export const ResponsesRequestSchema = z
     prompt_cache_key: z.string().max(1024).nullish(),
     include: z.array(z.string()).max(0).nullish(),
   })
-  .openapi("ResponsesRequest");
+  .openapi("ResponsesRequest", {
+    allOf: [
+      FALLBACK_LIST_NEEDS_MODEL,
+      // Like chat messages: some text, in `instructions` or in one of the input messages.
+      {
+        anyOf: [
+          {
+            required: ["instructions"],
+            properties: { instructions: { type: "string", pattern: NON_BLANK_PATTERN } },
+          },
+          {
+            properties: {
+              input: { anyOf: [{ type: "string" }, { type: "array", contains: messageWithText }] },
+            },
+          },
+        ],
+      },
+    ],
+  } as never);
 export type ResponsesRequest = z.infer<typeof ResponsesRequestSchema>;
 
 /** The chat `response_format` that a Responses `text.format` asks for (undefined: plain text). */
@@ -272,7 +296,7 @@ export const responsesRoute = createRoute({
         "The response; with stream=true a text/event-stream of typed events: response.created, response.in_progress, response.output_item.added, response.content_part.added, response.output_text.delta, response.output_text.done, response.content_part.done, response.output_item.done, then response.completed (or response.incomplete), or error + response.failed",
       content: {
         "application/json": { schema: ResponseObjectSchema },
-        "text/event-stream": { schema: { type: "string" } },
+        "text/event-stream": { schema: typedSseEventSchema() },
       },
     },
     ...completionErrors,

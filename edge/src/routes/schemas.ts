@@ -1,6 +1,25 @@
 import { z } from "@hono/zod-openapi";
+import { AUTO_MODEL } from "../routing";
+
+/**
+ * Largest `max_tokens` a request may ask for: the backends' default cap (`--max-tokens-cap`,
+ * backends/src/config.ts). Asking for more is refused here, not by the backend after routing.
+ */
+export const MAX_COMPLETION_TOKENS = 4096;
+
+/**
+ * Characters JavaScript's String.prototype.trim() removes. Spelled out (rather than `\s`) so the
+ * OpenAPI pattern means the same in every regex dialect that reads the document.
+ */
+const BLANK = "\\u0009-\\u000d\\u0020\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff";
+/** Pattern of a string with at least one non-blank character. */
+export const NON_BLANK_PATTERN = `[^${BLANK}]`;
+export const nonBlank = (what: string) =>
+  z.string().regex(new RegExp(NON_BLANK_PATTERN), `${what} must not be empty or only whitespace`);
 
 const TextPartSchema = z.object({ type: z.literal("text"), text: z.string() });
+const contentText = (content: string | { text: string }[] | null | undefined) =>
+  typeof content === "string" ? content : (content ?? []).map((p) => p.text).join("");
 const ContentSchema = z.union([z.string(), z.array(TextPartSchema).min(1)]);
 
 export const ToolCallSchema = z
@@ -29,7 +48,41 @@ export const ChatMessageSchema = z
   ])
   .openapi("ChatMessage");
 
-const maxTokens = z.number().int().min(1).max(32_768);
+/** JSON Schema of a message whose text is not blank (the `contains` of `messages`). */
+export const messageWithText = {
+  type: "object",
+  required: ["content"],
+  properties: {
+    content: {
+      anyOf: [
+        { type: "string", pattern: NON_BLANK_PATTERN },
+        {
+          type: "array",
+          contains: { type: "object", properties: { text: { type: "string", pattern: NON_BLANK_PATTERN } } },
+        },
+      ],
+    },
+  },
+};
+
+const messages = z
+  .array(ChatMessageSchema)
+  .min(1)
+  .max(2_000)
+  .refine((list) => list.some((m) => new RegExp(NON_BLANK_PATTERN).test(contentText(m.content))), {
+    message: "messages must contain some text",
+  })
+  .openapi({ description: "At least one message has non-blank text.", contains: messageWithText } as never);
+
+export const MaxTokensSchema = z.number().int().min(1).max(MAX_COMPLETION_TOKENS);
+const maxTokens = MaxTokensSchema;
+/** zod's int() is a safe integer; the bounds make the OpenAPI document say so too. */
+export const SeedSchema = z.number().int().min(Number.MIN_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER);
+/** Token id -> bias. The key rule is stated as propertyNames, which zod's record does not emit. */
+export const LogitBiasSchema = z
+  .record(z.string().regex(/^\d+$/, "logit_bias keys are token ids"), z.number().min(-100).max(100))
+  .openapi({ propertyNames: { pattern: "^\\d+$" } } as never);
+export const StopSchema = z.union([nonBlank("stop"), z.array(nonBlank("stop sequence")).max(4)]);
 
 const JsonSchemaObject = z.record(z.string(), z.unknown());
 
@@ -68,46 +121,67 @@ export const ResponseFormatSchema = z
   ])
   .openapi("ResponseFormat");
 
+/*
+ * Cross-field rules the pipeline enforces, stated in the OpenAPI document. Written as anyOf, not
+ * if/then or `not`: schemathesis 4.32's coverage phase crashes on those here.
+ */
+
+/** A `models` fallback list needs an explicit `model`, not "auto" (completion/model-choice.ts). */
+export const FALLBACK_LIST_NEEDS_MODEL = {
+  anyOf: [
+    { properties: { models: { type: "null" } } },
+    { properties: { model: { pattern: `^(?!${AUTO_MODEL}$)` } } },
+  ],
+};
+
+/** A tool_choice other than "none" needs tools (the backends' planTools refuses it otherwise). */
+const TOOL_CHOICE_NEEDS_TOOLS = {
+  anyOf: [
+    { properties: { tool_choice: { enum: [null, "none"] } } },
+    { required: ["tools"], properties: { tools: { type: "array", minItems: 1 } } },
+  ],
+};
+
 /**
  * The request as validated. Fields the gateway cannot honour (docs/api.md, completion/fields.ts)
- * are refused before this schema runs, so it describes values, not treatment.
+ * are refused before this schema runs with their own message; the schema still states the values
+ * that are accepted (`n: 1`, `logprobs: false`, no unknown fields), so the OpenAPI document
+ * promises no more than the edge does.
  */
 export const ChatCompletionRequestSchema = z
-  .object({
+  .strictObject({
     model: z
       .string()
       .min(1)
-      .openapi({ description: 'A catalogue model id, or "auto" to let the router choose.', example: "auto" }),
+      .openapi({ description: 'A catalogue model id, or "auto" to let the router choose.' }),
     models: z.array(z.string().min(1)).min(1).max(16).nullish().openapi({
       description:
         "Fallbacks, in order, for an explicit `model` that cannot answer (OpenRouter-style). Without it (or `x-switchyard-fallback: true`) a named model answers or the request fails with 503 model_unavailable.",
     }),
-    messages: z.array(ChatMessageSchema).min(1).max(2_000),
+    messages,
     max_tokens: maxTokens.nullish(),
     max_completion_tokens: maxTokens.nullish(),
     temperature: z.number().min(0).max(2).nullish(),
     top_p: z.number().gt(0).max(1).nullish(),
     top_k: z.number().int().min(0).max(1_000_000).nullish(),
     min_p: z.number().min(0).max(1).nullish(),
-    seed: z.number().int().nullish(),
-    stop: z.union([z.string(), z.array(z.string()).max(4)]).nullish(),
+    seed: SeedSchema.nullish(),
+    stop: StopSchema.nullish(),
     presence_penalty: z.number().min(-2).max(2).nullish(),
     frequency_penalty: z.number().min(-2).max(2).nullish(),
-    logit_bias: z
-      .record(z.string().regex(/^\d+$/, "logit_bias keys are token ids"), z.number().min(-100).max(100))
-      .nullish(),
+    logit_bias: LogitBiasSchema.nullish(),
     stream: z.boolean().nullish(),
     stream_options: z
-      .object({ include_usage: z.boolean().optional(), include_obfuscation: z.boolean().optional() })
+      .strictObject({ include_usage: z.boolean().optional(), include_obfuscation: z.boolean().optional() })
       .nullish(),
-    n: z.number().int().min(1).nullish().openapi({ description: "Only 1 is supported." }),
+    n: z.literal(1).nullish().openapi({ description: "Only 1 is supported." }),
     tools: z.array(ToolSchema).max(128).nullish(),
     tool_choice: ToolChoiceSchema.nullish(),
     parallel_tool_calls: z.boolean().nullish(),
     response_format: ResponseFormatSchema.nullish(),
-    logprobs: z.boolean().nullish().openapi({ description: "Only false is supported." }),
-    top_logprobs: z.number().int().min(0).max(20).nullish().openapi({ description: "Only 0 is supported." }),
-    modalities: z.array(z.string()).nullish().openapi({ description: 'Only ["text"] is supported.' }),
+    logprobs: z.literal(false).nullish().openapi({ description: "Only false is supported." }),
+    top_logprobs: z.literal(0).nullish().openapi({ description: "Only 0 is supported." }),
+    modalities: z.array(z.literal("text")).nullish().openapi({ description: 'Only ["text"] is supported.' }),
     user: z.string().max(256).optional(),
     metadata: z.record(z.string(), z.string()).nullish(),
     store: z.boolean().nullish(),
@@ -115,12 +189,12 @@ export const ChatCompletionRequestSchema = z
     safety_identifier: z.string().max(256).nullish(),
     prompt_cache_key: z.string().max(1024).nullish(),
   })
-  .openapi("ChatCompletionRequest");
+  .openapi("ChatCompletionRequest", { allOf: [FALLBACK_LIST_NEEDS_MODEL, TOOL_CHOICE_NEEDS_TOOLS] } as never);
 export type ChatCompletionRequest = z.infer<typeof ChatCompletionRequestSchema>;
 
 export const GenerateRequestSchema = z
-  .object({
-    prompt: z.string().min(1),
+  .strictObject({
+    prompt: nonBlank("prompt"),
     model: z.string().min(1).default("auto"),
     max_tokens: maxTokens.optional(),
     temperature: z.number().min(0).max(2).optional(),
@@ -193,3 +267,129 @@ export const ErrorSchema = z
     }),
   })
   .openapi("Error");
+const ToolCallDeltaSchema = z.object({
+  index: z.number().int(),
+  id: z.string().optional(),
+  type: z.literal("function").optional(),
+  function: z.object({ name: z.string().optional(), arguments: z.string().optional() }).optional(),
+});
+
+const DeltaSchema = z.object({
+  role: z.literal("assistant").optional(),
+  content: z.string().nullable().optional(),
+  tool_calls: z.array(ToolCallDeltaSchema).optional(),
+});
+
+export const ChatCompletionChunkSchema = z
+  .object({
+    id: z.string(),
+    object: z.literal("chat.completion.chunk"),
+    created: z.number().int(),
+    model: z.string(),
+    choices: z.array(
+      z.object({ index: z.number().int(), delta: DeltaSchema, finish_reason: z.string().nullable() }),
+    ),
+    usage: UsageSchema.nullable().optional(),
+    switchyard: SwitchyardInfoSchema.optional().openapi({ description: "On the final chunk(s) only." }),
+  })
+  .openapi("ChatCompletionChunk");
+
+export const GenerationChunkSchema = z
+  .object({
+    id: z.string(),
+    model: z.string(),
+    text: z.string(),
+    finish_reason: z.string().nullable().optional(),
+    usage: UsageSchema.nullable().optional(),
+    switchyard: SwitchyardInfoSchema.optional().openapi({ description: "On the final chunk only." }),
+  })
+  .openapi("GenerationChunk");
+
+export const TextCompletionChunkSchema = z
+  .object({
+    id: z.string(),
+    object: z.literal("text_completion"),
+    created: z.number().int(),
+    model: z.string(),
+    choices: z.array(
+      z.object({
+        index: z.number().int(),
+        text: z.string(),
+        logprobs: z.null(),
+        finish_reason: z.string().nullable(),
+      }),
+    ),
+    usage: UsageSchema.nullable().optional(),
+    switchyard: SwitchyardInfoSchema.optional().openapi({ description: "On the final chunk(s) only." }),
+  })
+  .openapi("TextCompletionChunk");
+
+/** In-band error once a stream has started: the stream then closes without [DONE]. */
+export const StreamErrorSchema = z
+  .object({
+    error: z.object({
+      message: z.string(),
+      type: z.string(),
+      code: z.string(),
+      param: z.string().nullable(),
+    }),
+    switchyard: SwitchyardInfoSchema.optional(),
+  })
+  .openapi("StreamError");
+
+/**
+ * One server-sent event of a stream, as OpenAPI 3.1 describes an event-stream item: `data` is
+ * either the JSON of `payload` (a chunk or an in-band error) or the terminator `[DONE]`.
+ *
+ * @example sseEventSchema("ChatCompletionChunk")
+ */
+export function sseEventSchema(payload: keyof typeof STREAM_PAYLOADS) {
+  return z
+    .object({
+      event: z.string().optional(),
+      id: z.string().optional(),
+      retry: z.number().int().optional(),
+      data: z.string().openapi({
+        anyOf: [
+          { const: "[DONE]" },
+          {
+            contentMediaType: "application/json",
+            contentSchema: {
+              anyOf: [
+                { $ref: `#/components/schemas/${payload}` },
+                { $ref: "#/components/schemas/StreamError" },
+              ],
+            },
+          },
+        ],
+      } as never),
+    })
+    .openapi({ description: `One server-sent event: data is a ${payload}, an in-band error or [DONE].` });
+}
+
+/**
+ * One server-sent event of a typed stream (the Responses API): `event` names the type and `data`
+ * is that event's JSON object, whose `type` repeats it.
+ */
+export function typedSseEventSchema() {
+  return z
+    .object({
+      event: z.string().regex(/^(response\.[a-z_.]+|error)$/),
+      id: z.string().optional(),
+      retry: z.number().int().optional(),
+      data: z.string().openapi({
+        contentMediaType: "application/json",
+        contentSchema: { type: "object", required: ["type"], properties: { type: { type: "string" } } },
+      } as never),
+    })
+    .openapi({ description: "One typed server-sent event (response.* or error)." });
+}
+
+const STREAM_PAYLOADS = {
+  ChatCompletionChunk: ChatCompletionChunkSchema,
+  GenerationChunk: GenerationChunkSchema,
+  TextCompletionChunk: TextCompletionChunkSchema,
+} as const;
+
+/** Components referenced only from inside event-stream items; app.ts registers them by name. */
+export const STREAM_SCHEMAS = { ...STREAM_PAYLOADS, StreamError: StreamErrorSchema } as const;

@@ -1,4 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { apiErrors } from "./api-responses";
 import { ErrorSchema } from "./schemas";
 
 export const healthRoute = createRoute({
@@ -14,13 +15,14 @@ export const healthRoute = createRoute({
         },
       },
     },
+    431: apiErrors[431],
   },
 });
 
 export const metricsRoute = createRoute({
   method: "get",
   path: "/metrics",
-  summary: "Prometheus metrics of this isolate (Bearer SWITCHYARD_METRICS_TOKEN)",
+  summary: "Prometheus metrics, totals across isolates (Bearer SWITCHYARD_METRICS_TOKEN)",
   security: [{ metricsToken: [] }],
   responses: {
     200: { description: "Prometheus text format", content: { "text/plain": { schema: z.string() } } },
@@ -28,5 +30,6 @@ export const metricsRoute = createRoute({
       description: "Missing or invalid metrics token",
       content: { "application/json": { schema: ErrorSchema } },
     },
+    431: apiErrors[431],
   },
 });

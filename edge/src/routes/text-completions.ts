@@ -1,9 +1,18 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { FieldRule } from "../completion/fields";
 import { completionErrors } from "./completions";
-import { SwitchyardInfoSchema, UsageSchema } from "./schemas";
+import {
+  FALLBACK_LIST_NEEDS_MODEL,
+  LogitBiasSchema,
+  MaxTokensSchema,
+  nonBlank,
+  SeedSchema,
+  StopSchema,
+  SwitchyardInfoSchema,
+  sseEventSchema,
+  UsageSchema,
+} from "./schemas";
 
-const maxTokens = z.number().int().min(1).max(32_768);
 const absent = (v: unknown) => v === undefined || v === null;
 
 /**
@@ -12,36 +21,31 @@ const absent = (v: unknown) => v === undefined || v === null;
  * before this schema runs.
  */
 export const TextCompletionRequestSchema = z
-  .object({
-    model: z
-      .string()
-      .min(1)
-      .openapi({ description: 'A model id of the roster, or "auto".', example: "auto" }),
+  .strictObject({
+    model: z.string().min(1).openapi({ description: 'A model id of the roster, or "auto".' }),
     models: z.array(z.string().min(1)).min(1).max(16).nullish(),
     prompt: z
-      .union([z.string().min(1), z.array(z.string().min(1)).length(1)])
+      .union([nonBlank("prompt"), z.array(nonBlank("prompt")).min(1).max(1)])
       .openapi({ description: "One prompt (a list of exactly one string is accepted)." }),
-    max_tokens: maxTokens.nullish(),
+    max_tokens: MaxTokensSchema.nullish(),
     temperature: z.number().min(0).max(2).nullish(),
     top_p: z.number().gt(0).max(1).nullish(),
-    seed: z.number().int().nullish(),
-    stop: z.union([z.string(), z.array(z.string()).max(4)]).nullish(),
+    seed: SeedSchema.nullish(),
+    stop: StopSchema.nullish(),
     presence_penalty: z.number().min(-2).max(2).nullish(),
     frequency_penalty: z.number().min(-2).max(2).nullish(),
-    logit_bias: z
-      .record(z.string().regex(/^\d+$/, "logit_bias keys are token ids"), z.number().min(-100).max(100))
-      .nullish(),
+    logit_bias: LogitBiasSchema.nullish(),
     stream: z.boolean().nullish(),
-    stream_options: z.object({ include_usage: z.boolean().optional() }).nullish(),
-    n: z.number().int().min(1).nullish().openapi({ description: "Only 1 is supported." }),
-    best_of: z.number().int().min(1).nullish().openapi({ description: "Only 1 is supported." }),
-    echo: z.boolean().nullish().openapi({ description: "Only false is supported." }),
-    logprobs: z.number().int().nullish().openapi({ description: "Not supported (null only)." }),
+    stream_options: z.strictObject({ include_usage: z.boolean().optional() }).nullish(),
+    n: z.literal(1).nullish().openapi({ description: "Only 1 is supported." }),
+    best_of: z.literal(1).nullish().openapi({ description: "Only 1 is supported." }),
+    echo: z.literal(false).nullish().openapi({ description: "Only false is supported." }),
+    logprobs: z.null().optional().openapi({ description: "Not supported (null only)." }),
     user: z.string().max(256).optional(),
     metadata: z.record(z.string(), z.string()).nullish(),
     store: z.boolean().nullish(),
   })
-  .openapi("TextCompletionRequest");
+  .openapi("TextCompletionRequest", FALLBACK_LIST_NEEDS_MODEL as never);
 export type TextCompletionRequest = z.infer<typeof TextCompletionRequestSchema>;
 
 /** Treatment of every legacy completions field (see completion/fields.ts for the chat table). */
@@ -118,7 +122,7 @@ export const textCompletionsRoute = createRoute({
         "The completion; with stream=true a text/event-stream of text_completion events ending in [DONE]",
       content: {
         "application/json": { schema: TextCompletionResponseSchema },
-        "text/event-stream": { schema: { type: "string" } },
+        "text/event-stream": { schema: sseEventSchema("TextCompletionChunk") },
       },
     },
     ...completionErrors,
