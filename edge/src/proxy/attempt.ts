@@ -1,5 +1,5 @@
 import { parseRetryAfterMs } from "./backoff";
-import { type CompletionDelta, StreamFailure, UpstreamStream } from "./upstream-stream";
+import { type CompletionDelta, releaseStackTrace, StreamFailure, UpstreamStream } from "./upstream-stream";
 
 export interface AttemptRequest {
   url: string;
@@ -56,6 +56,10 @@ export type AttemptOutcome = AttemptStarted | AttemptFailed | AttemptRejected;
 /** Thrown when the client went away: nothing to retry for. */
 export class ClientGone extends Error {
   override name = "ClientGone";
+  constructor(message: string) {
+    super(message);
+    releaseStackTrace(this); // an abort reason too
+  }
 }
 
 const RETRYABLE_STATUS = new Set([408, 429, 500, 502, 503, 504]);
@@ -134,7 +138,8 @@ export async function startAttempt(req: AttemptRequest): Promise<AttemptOutcome>
         body: JSON.stringify(req.body),
         signal: controller.signal,
       });
-    } catch {
+    } catch (error) {
+      releaseStackTrace(error);
       if (req.signal?.aborted) throw new ClientGone("client disconnected");
       if (cancelled()) return failed("cancelled", "Attempt cancelled", { breakerFailure: false });
       if (controller.signal.aborted)
