@@ -242,9 +242,11 @@ describe("before the first token: retries and fallback", () => {
 });
 
 describe("hedged first token", () => {
+  // A budget far above the fakes' delays: only the hedge decides, not a busy machine's timing.
   const hedged = (delay: string) =>
     createTestEdge({
       ...timing,
+      SWITCHYARD_TTFT_BUDGET_MS: "3000",
       SWITCHYARD_HEDGE_DELAY_MS: delay,
       SWITCHYARD_BACKENDS: JSON.stringify({ [A]: a.url, [B]: b.url }),
     });
@@ -301,6 +303,7 @@ describe("hedged first token", () => {
     try {
       edge = createTestEdge({
         ...timing,
+        SWITCHYARD_TTFT_BUDGET_MS: "2000",
         SWITCHYARD_HEDGE_DELAY_MS: "50",
         SWITCHYARD_BACKENDS: JSON.stringify({ [A]: a.url, [B]: b.url, [L]: c.url }),
       });
@@ -328,6 +331,7 @@ describe("replicas of one named model (no fallbacks asked for)", () => {
   const replicated = () =>
     createTestEdge({
       ...timing,
+      SWITCHYARD_TTFT_BUDGET_MS: "3000",
       SWITCHYARD_HEDGE_DELAY_MS: "50",
       SWITCHYARD_BACKENDS: JSON.stringify({ [A]: [a.url, b.url] }),
     });
