@@ -497,6 +497,7 @@ def main():
             "rows": int(n),
             "complete_rows": int(complete.sum()),
             "score_scale": ds["score_scale"],
+            "split_source": ds.get("split_source", "file"),
             "roster_matched": ds["roster_matched"],
             "cv_folds": folds,
             "lightgbm": lgb.__version__,

@@ -16,6 +16,8 @@ export interface RoutingRow {
   choices?: unknown;
   ground_truth?: unknown;
   prompt_also_in_train?: boolean;
+  /** Set by `withSplits` when the file had no splits and `split` was assigned by prompt hash. */
+  auto_split?: boolean;
 }
 
 /** USD per million tokens, the shape of llmrouter-9models-prices.json (extra fields ignored). */
@@ -56,7 +58,28 @@ export function loadRows(file: string): RoutingRow[] {
     }
   });
   if (rows.length === 0) throw new Error(`${file}: no rows`);
-  return rows;
+  return withSplits(rows);
+}
+
+/** Share of rows `train` holds out as the test split when the data says nothing about splits. */
+export const AUTO_TEST_SHARE = 0.2;
+
+/**
+ * Rows with their split. A file without any `split` field gets a deterministic one, so that
+ * `evaluate` never scores the rows `train` fitted: a row is `test` when the SHA-256 of its prompt
+ * falls in the first AUTO_TEST_SHARE of the hash range (duplicate prompts land together; the same
+ * file always splits the same way, in train and in evaluate). Files that name splits keep them.
+ *
+ * @example withSplits(readJsonl(file)).filter((r) => r.split === "test")
+ */
+export function withSplits(rows: RoutingRow[]): RoutingRow[] {
+  if (rows.some((r) => typeof r.split === "string")) return rows;
+  return rows.map((r) => ({ ...r, split: autoSplitOf(r.prompt), auto_split: true }));
+}
+
+function autoSplitOf(prompt: string): "train" | "test" {
+  const h = Number.parseInt(createHash("sha256").update(prompt).digest("hex").slice(0, 8), 16);
+  return h / 0x100000000 < AUTO_TEST_SHARE ? "test" : "train";
 }
 
 export function sha256File(file: string): string {
@@ -210,10 +233,16 @@ export function parseChoices(choices: unknown): string[] {
   return out;
 }
 
-/** The rows an evaluation reports on: with --split test, the clean test rows (no train overlap). */
+/**
+ * The rows an evaluation reports on: with --split test, the clean test rows: neither flagged
+ * `prompt_also_in_train` nor carrying a prompt that also occurs in the rows training uses (files
+ * that do not flag their overlap get the same treatment as the public one).
+ */
 export function selectSplit(rows: RoutingRow[], split: string | undefined): RoutingRow[] {
   if (!split || split === "all") return rows;
-  return rows.filter((r) => r.split === split && !(split === "test" && r.prompt_also_in_train === true));
+  if (split !== "test") return rows.filter((r) => r.split === split);
+  const trained = new Set(trainingRows(rows).map((r) => r.prompt));
+  return rows.filter((r) => r.split === "test" && r.prompt_also_in_train !== true && !trained.has(r.prompt));
 }
 
 /** The rows training may use: everything not in the test split. */

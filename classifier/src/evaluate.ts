@@ -15,6 +15,7 @@ import {
   type RoutingRow,
   routingText,
   rowCosts,
+  type ScoreScale,
   scoreMatrix,
   scoreScale,
   selectSplit,
@@ -83,7 +84,13 @@ export async function evaluate(opts: EvaluateOptions) {
   const split = opts.split ?? (all.some((r) => r.split === "test") ? "test" : "all");
   const models = meta.models;
   const scores01 = (rs: RoutingRow[]) => scoreMatrix(rs, models, scale);
-  const scale = scoreScale(all);
+  // The scale training read the labels on (a test split alone may not reveal it, e.g. no 10s in it).
+  const trainedScale = meta.training?.score_scale;
+  const scale = isScoreScale(trainedScale) ? trainedScale : scoreScale(all);
+  if (split === "all" || split === "train")
+    process.stderr.write(
+      `router evaluate: split "${split}" includes rows train fitted on: in-sample figures, not a held-out result\n`,
+    );
   const selected = selectSplit(all, split);
   // Quality of a pick needs every routed model's score on the row.
   const rows = selected.filter((_, i) => scores01([selected[i]!])[0]!.every((v) => v !== null));
@@ -202,6 +209,7 @@ export async function evaluate(opts: EvaluateOptions) {
   const report = {
     n: rows.length,
     split,
+    split_source: all.some((r) => r.auto_split) ? "auto" : "file",
     score_scale: scale,
     data_tokens_mean: round(texts.reduce((a, t) => a + estimateTokens(t), 0) / texts.length, 1),
     models,
@@ -370,6 +378,10 @@ function taskLookup(
       });
       return pick;
     });
+}
+
+function isScoreScale(v: unknown): v is ScoreScale {
+  return v === "unit" || v === "judge-1-10" || v === "percent";
 }
 
 function lambdaGrid(): number[] {

@@ -88,6 +88,8 @@ export function train(opts: TrainOptions): void {
       prices: effectivePrices,
       assumed_output_tokens: ASSUMED_OUTPUT_TOKENS,
       score_scale: scale,
+      // "file": the data's own `split` field; "auto": none given, 20% held out by prompt hash
+      split_source: all.some((r) => r.auto_split) ? "auto" : "file",
       rows: rows.map((r, i) => ({
         scores: scores[i],
         costs: costs[i],

@@ -130,6 +130,37 @@ describe("router CLI: train then evaluate, end to end (TS features, Python Light
     expect(report.baselines.single["llama-3.1-nemotron-51b-instruct"].cost).toBeCloseTo(0.001, 9);
   });
 
+  it("data without split or task: train holds out its own test split and evaluate scores only that", () => {
+    const data = join(dir, "syn-bare.jsonl");
+    const prices = join(dir, "prices-bare.json");
+    writeSyntheticDataset(data, { bare: true });
+    writeSyntheticPrices(prices);
+    const out = join(dir, "router-bare");
+    const t = router(["train", "--data", data, "--prices", prices, "--out", out, "--quick"]);
+    expect(t.code, t.stderr).toBe(0);
+    const meta = JSON.parse(readFileSync(join(out, "router.meta.json"), "utf8"));
+    expect(meta.training.split_source).toBe("auto");
+    expect(
+      meta.metrics.selected.segments_from === null ||
+        meta.metrics.selected.segments_from === "prompt clusters",
+    ).toBe(true);
+    const e = router(["evaluate", "--router", out, "--data", data, "--prices", prices]);
+    expect(e.code, e.stderr).toBe(0);
+    const report = JSON.parse(e.stdout);
+    expect(report.split).toBe("test");
+    expect(report.split_source).toBe("auto");
+    // only the held-out share (20% of 360 by prompt hash), which train did not fit
+    expect(meta.training.rows + report.n).toBe(360);
+    expect(report.n).toBeGreaterThan(40);
+    expect(report.n).toBeLessThan(110);
+    expect(report.baselines.task_lookup).toBeNull();
+    expect(report.router.quality).toBeGreaterThan(report.baselines.random.quality + 0.1);
+    expect(e.stderr).not.toContain("in-sample");
+    const all = router(["evaluate", "--router", out, "--data", data, "--prices", prices, "--split", "all"]);
+    expect(all.code, all.stderr).toBe(0);
+    expect(all.stderr).toContain("in-sample");
+  });
+
   it("fails with a clear message on bad input", () => {
     const missing = router(["train", "--out", join(dir, "x")]);
     expect(missing.code).toBe(2);

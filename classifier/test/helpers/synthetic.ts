@@ -15,6 +15,8 @@ export function writeSyntheticDataset(
     judge?: boolean;
     /** Every n-th training row leaves the "coder" model unscored (masked). */
     maskEvery?: number;
+    /** Rows without `split` and `task` (train makes its own split; segments come from clusters). */
+    bare?: boolean;
   } = {},
 ): void {
   const [small, coder, big] = opts.models ?? ["small", "coder", "big"];
@@ -58,13 +60,15 @@ export function writeSyntheticDataset(
       [big]: asScore(p(kind !== 0 || rand() < 0.5)),
     };
     if (opts.maskEvery && i % 5 !== 0 && i % opts.maskEvery === 1) delete scores[coder];
-    const row: Record<string, unknown> = {
-      id: `syn/${i}`,
-      prompt,
-      task: ["code", "math", "chat"][kind],
-      split: i % 5 === 0 ? "test" : "train",
-      scores,
-    };
+    const row: Record<string, unknown> = opts.bare
+      ? { id: `syn/${i}`, prompt, scores }
+      : {
+          id: `syn/${i}`,
+          prompt,
+          task: ["code", "math", "chat"][kind],
+          split: i % 5 === 0 ? "test" : "train",
+          scores,
+        };
     if (opts.withCost) row.cost = { [small]: 0.0001, [coder]: 0.0002, [big]: 0.001 };
     lines.push(JSON.stringify(row));
   }
