@@ -38,9 +38,11 @@ import { COMPLETIONS_FIELDS, textCompletionsRoute } from "./routes/text-completi
 import { createRoutingPolicy } from "./routing";
 
 /**
- * The edge gateway as a Hono app: request id -> CORS -> body limit -> auth -> rate limit -> cache ->
- * validation -> route -> proxy -> log. Per-isolate state (breakers, metrics, round-robin
- * counter) lives in this app instance.
+ * The edge gateway as a Hono app: request id -> CORS -> tracing -> metrics -> auth -> rate limit ->
+ * body limit -> field screening -> cache -> validation -> route -> proxy -> log. The body limit
+ * runs after auth and rate limit, so an anonymous or throttled client cannot make the edge read a
+ * large body (docs/docs.test.ts checks this order against the behaviour). Per-isolate state
+ * (breakers, metrics, round-robin counter) lives in this app instance.
  *
  * @example
  * const app = createApp(loadEdgeConfig(env), createEdgeDependencies(config));

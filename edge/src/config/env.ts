@@ -1,7 +1,8 @@
 /**
  * The Worker's environment bindings (wrangler `[vars]`, secrets, `.dev.vars`). All optional:
- * `loadEdgeConfig` applies the defaults and validates. The names are shared with the rest of
- * Switchyard (see the README). A bad value is an EdgeConfigError naming the variable: `npm start`
+ * `loadEdgeConfig` applies the defaults and validates. Besides these, wrangler.toml binds the
+ * Durable Object namespace SWITCHYARD_METRICS_AGGREGATOR (metrics totals across isolates). The
+ * names are shared with the rest of Switchyard (see the README). A bad value is an EdgeConfigError naming the variable: `npm start`
  * refuses to start with it, and a deployed worker answers every request (/health included) with
  * a JSON 503 `invalid_configuration` whose `param` is the variable.
  */
@@ -93,4 +94,6 @@ export interface EdgeEnv {
   DATABASE_URL?: string;
   /** `host:port` of a Neon wsproxy in front of a local Postgres (development and CI only). */
   SWITCHYARD_NEON_WSPROXY?: string;
+  /** OTLP/HTTP collector base URL for traces (e.g. http://otel-collector:4318); unset: no export. */
+  OTEL_EXPORTER_OTLP_ENDPOINT?: string;
 }
