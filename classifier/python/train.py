@@ -425,6 +425,8 @@ def main():
     cfg, aug, alpha = best_res["config"], best_res["augmented"], best_res["alpha"]
     bsq = float(single_q[best_single])
     k = knee(best_pts, bsq)
+    if not (np.isfinite(k[1]) and np.isfinite(k[2]) and np.isfinite(best_res["aiq"])):
+        sys.exit("router train: the out-of-fold curve is not finite (too few rows score every model?); nothing written")
     default_loss = round(max(0.0, bsq - k[1]), 4)
     log(f"selected {cfg['name']} aug={int(aug)} alpha={alpha} (AIQ {best_res['aiq']}); knee: lambda={k[0]:.4g} q={k[1]:.4f} "
         f"cost={k[2]:.3e} ({k[2] / single_c[best_single]:.2f}x best single {bsq:.4f})")

@@ -69,6 +69,7 @@ export function train(opts: TrainOptions): void {
   const texts = rows.map(routingText);
   const effectivePrices = prices ? pick(prices, models) : pricesFromRowCosts(models, rows, texts);
   const costs = rows.map((r, i) => rowCosts(r, models, effectivePrices, texts[i]!));
+  assertEnoughCompleteRows(scores, models);
 
   const work = mkdtempSync(join(tmpdir(), "router-train-"));
   try {
@@ -115,6 +116,26 @@ export function train(opts: TrainOptions): void {
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * Regressors train on whatever rows score their model, but the curve, the knob table and the
+ * default need rows that score every routed model (the quality of any pick must be known). Too few
+ * of them gives NaN policies, so refuse and say which models are sparse.
+ */
+export const MIN_COMPLETE_ROWS = 30;
+
+function assertEnoughCompleteRows(scores: (number | null)[][], models: string[]): void {
+  const complete = scores.filter((r) => r.every((v) => v !== null)).length;
+  if (complete >= MIN_COMPLETE_ROWS) return;
+  const coverage = models
+    .map((m, j) => `${m} ${Math.round((100 * scores.filter((r) => r[j] !== null).length) / scores.length)}%`)
+    .join(", ");
+  throw new Error(
+    `only ${complete} of ${scores.length} training rows score every routed model (need ${MIN_COMPLETE_ROWS}: the ` +
+      `quality-cost curve and the knob are measured on them). Rows scored per model: ${coverage}. ` +
+      "Route between fewer models (--roster a,b,c) or score the missing ones.",
+  );
 }
 
 function pick(prices: Prices, models: string[]): Prices {

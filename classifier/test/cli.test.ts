@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -170,6 +170,23 @@ describe("router CLI: train then evaluate, end to end (TS features, Python Light
     const t = router(["train", "--data", noPrices, "--out", join(dir, "y"), "--quick"]);
     expect(t.code).toBe(1);
     expect(t.stderr).toContain("--prices");
+    // every row leaves one of the three models unscored: no complete row to measure a curve on
+    const sparse = join(dir, "sparse.jsonl");
+    writeFileSync(
+      sparse,
+      `${Array.from({ length: 90 }, (_, i) => {
+        const scores: Record<string, number> = { small: i % 2, coder: (i >> 1) % 2, big: 1 };
+        delete scores[["small", "coder", "big"][i % 3]!];
+        return JSON.stringify({ id: `s${i}`, prompt: `question ${i}`, scores, split: "train" });
+      }).join("\n")}\n`,
+    );
+    const prices = join(dir, "sparse-prices.json");
+    writeSyntheticPrices(prices);
+    const s = router(["train", "--data", sparse, "--prices", prices, "--out", join(dir, "z"), "--quick"]);
+    expect(s.code).toBe(1);
+    expect(s.stderr).toContain("only 0 of 90 training rows score every routed model");
+    expect(s.stderr).toContain("--roster");
+    expect(existsSync(join(dir, "z", "router.meta.json"))).toBe(false);
   });
 });
 
