@@ -1,6 +1,6 @@
 import type { Context as OtelContext, Span } from "@opentelemetry/api";
 import type { Context } from "hono";
-import type { ErrorKind } from "./api/errors.js";
+import type { ErrorKind } from "../../vocabulary/errors.js";
 
 /**
  * What a request handler learned, read by the log, metrics and tracing middleware once the

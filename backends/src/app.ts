@@ -58,7 +58,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   const limitBody = bodyLimit({
     maxSize: options.bodyLimitBytes,
     onError: () => {
-      throw new ApiError("payload_too_large", `request body exceeds ${options.bodyLimitBytes} bytes`);
+      throw new ApiError("request_too_large", `request body exceeds ${options.bodyLimitBytes} bytes`);
     },
   });
   app.use("/v1/*", limitBody);

@@ -75,7 +75,7 @@ describe.skipIf(!modelsPresent)("concurrency, backpressure, disconnects, readine
     expect(
       metricValue(text, "switchyard_backend_errors_total", {
         endpoint: "/v1/chat/completions",
-        kind: "client_disconnected",
+        kind: "client_closed_request",
       }),
     ).toBe(1);
     // The aborted stream stopped early: far fewer than 450 tokens were counted.

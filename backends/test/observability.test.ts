@@ -12,6 +12,7 @@ import {
   startTestServer,
   type TestServer,
 } from "./helpers.js";
+import { hmacPromptHash, promptHashText } from "../../vocabulary/prompt-hash.js";
 
 const SECRET_PROMPT = "Once upon a time my bank PIN was 4321";
 const API_KEY = "test-backend-key-0123456789";
@@ -87,7 +88,8 @@ describe.skipIf(!modelsPresent)("metrics, traces, logs, API key", () => {
     });
     expect(line?.request_id).toEqual(expect.any(String));
     expect(line?.ttft_ms).toBeGreaterThan(0);
-    expect(line?.prompt_hash).toMatch(/^[0-9a-f]{32}$/);
+    // The shared prompt hash: the edge logs the same value for the same prompt and key.
+    expect(line?.prompt_hash).toBe(await hmacPromptHash("hash-key", promptHashText({ prompt: SECRET_PROMPT })));
     const everything = JSON.stringify(t.logs);
     expect(everything).not.toContain("PIN");
     expect(everything).not.toContain("4321");

@@ -227,11 +227,11 @@ describe.skipIf(!modelsPresent)("bad input gets an OpenAI-style 4xx, never a 500
     expect(json.error.message.length).toBeGreaterThan(5);
   });
 
-  it("oversized body: 413 payload_too_large", async () => {
+  it("oversized body: 413 request_too_large", async () => {
     const response = await postJson(`${t.url}/generate`, { prompt: "x".repeat(100 * 1024) });
     expect(response.status).toBe(413);
     expect(await response.json()).toMatchObject({
-      error: { code: "payload_too_large", type: "invalid_request_error" },
+      error: { code: "request_too_large", type: "invalid_request_error" },
     });
   });
 
@@ -261,7 +261,7 @@ describe.skipIf(!modelsPresent)("bad input gets an OpenAI-style 4xx, never a 500
     expect(
       metricValue(metrics, "switchyard_backend_errors_total", {
         endpoint: "/generate",
-        kind: "payload_too_large",
+        kind: "request_too_large",
       }),
     ).toBe(1);
   });

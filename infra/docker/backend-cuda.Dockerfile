@@ -20,6 +20,10 @@ COPY bench/package.json bench/
 RUN npm ci -w backends --include-workspace-root --no-audit --no-fund
 COPY backends/ backends/
 RUN npm run build -w backends
+# The words shared with the edge (error kinds, metric names, prompt hash), imported relatively.
+COPY vocabulary/ vocabulary/
+RUN npx esbuild vocabulary/errors.ts vocabulary/metrics.ts vocabulary/prompt-hash.ts --outdir=vocabulary \
+  --format=esm --platform=node --target=node20 --log-level=warning
 
 # Node itself comes from the official image: same version as the build stage, no apt repo needed.
 FROM node:${NODE_VERSION}-bookworm-slim AS node
@@ -45,6 +49,7 @@ COPY web/package.json web/
 COPY bench/package.json bench/
 RUN npm ci --omit=dev -w backends --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/backends/dist backends/dist
+COPY --from=build /app/vocabulary/*.js vocabulary/
 COPY backends/models.json backends/models.json
 VOLUME ["/models"]
 USER switchyard

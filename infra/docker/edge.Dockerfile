@@ -26,6 +26,7 @@ COPY tsconfig.base.json wrangler.toml ./
 COPY edge/ edge/
 COPY web/ web/
 COPY backends/models.json backends/models.json
+COPY vocabulary/ vocabulary/
 COPY infra/workerd/ infra/workerd/
 # web/dist (the chat app), then dist/workerd (bundle, front worker, generated edge.capnp).
 RUN npm run build:edge

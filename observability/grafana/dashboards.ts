@@ -8,7 +8,7 @@
  * import { dashboards } from "./dashboards";
  * for (const d of dashboards) console.log(d.uid, d.panels.length);
  */
-import { backendMetrics as b, edgeMetrics as e, jobs } from "../metrics";
+import { backendMetrics as b, edgeMetrics as e, jobs } from "../../vocabulary/metrics";
 
 /** The Prometheus datasource uid from provisioning/datasources/datasources.yml. */
 export const prometheusUid = "prometheus";

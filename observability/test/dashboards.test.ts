@@ -2,8 +2,8 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { backendMetrics, edgeMetrics } from "../../vocabulary/metrics";
 import { type Dashboard, dashboards, panelExpressions } from "../grafana/dashboards";
-import { backendMetrics, edgeMetrics } from "../metrics";
 import { checkExpressions } from "./promql";
 import { findTool, observabilityDir } from "./tools";
 

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
-import { backendMetrics, edgeMetrics } from "../metrics";
+import { backendMetrics, edgeMetrics } from "../../vocabulary/metrics";
 import { checkExpressions } from "./promql";
 import { findTool, observabilityDir, repoRoot, run } from "./tools";
 

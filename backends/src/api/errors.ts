@@ -1,43 +1,10 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { ERROR_KINDS, type ErrorKind, errorBody } from "../../../vocabulary/errors.js";
 import { type AppEnv, observationOf } from "../app-env.js";
 
-/** OpenAI-style error body: `{"error": {"message", "type", "param", "code"}}`. */
-export interface OpenAIErrorBody {
-  error: { message: string; type: string; param: string | null; code: string };
-}
-
-/**
- * Bounded set of error kinds: the `code` in bodies and the `kind` label on the errors metric.
- * Keep it closed so metric label cardinality stays fixed.
- */
-export const ERROR_KINDS = {
-  invalid_json: { status: 400, type: "invalid_request_error" },
-  invalid_request: { status: 400, type: "invalid_request_error" },
-  unsupported_parameter: { status: 400, type: "invalid_request_error" },
-  context_length_exceeded: { status: 400, type: "invalid_request_error" },
-  unauthorized: { status: 401, type: "authentication_error" },
-  model_not_found: { status: 404, type: "invalid_request_error" },
-  not_found: { status: 404, type: "invalid_request_error" },
-  method_not_allowed: { status: 405, type: "invalid_request_error" },
-  payload_too_large: { status: 413, type: "invalid_request_error" },
-  unsupported_media_type: { status: 415, type: "invalid_request_error" },
-  queue_full: { status: 429, type: "rate_limit_error" },
-  model_loading: { status: 503, type: "server_error" },
-  shutting_down: { status: 503, type: "server_error" },
-  timeout: { status: 504, type: "timeout_error" },
-  client_disconnected: { status: 499, type: "client_error" },
-  generation_failed: { status: 500, type: "server_error" },
-  internal_error: { status: 500, type: "server_error" },
-} as const satisfies Record<string, { status: number; type: string }>;
-
-export type ErrorKind = keyof typeof ERROR_KINDS;
-
-/** Builds the JSON body for an error kind. */
-export function errorBody(kind: ErrorKind, message: string, param: string | null = null): OpenAIErrorBody {
-  return { error: { message, type: ERROR_KINDS[kind].type, param, code: kind } };
-}
+export { ERROR_KINDS, type ErrorKind, errorBody } from "../../../vocabulary/errors.js";
 
 /**
  * An HTTPException whose response is an OpenAI-style JSON error.
@@ -70,7 +37,7 @@ export function toApiError(error: unknown): ApiError {
   if (error instanceof HTTPException) {
     const kind: ErrorKind =
       error.status === 413
-        ? "payload_too_large"
+        ? "request_too_large"
         : error.status === 401
           ? "unauthorized"
           : error.status === 404

@@ -66,7 +66,7 @@ export class Embedder {
     const run = async (): Promise<Embeddings> => {
       const vectors: number[][] = [];
       for (const text of inputs) {
-        if (signal.aborted) throw new ApiError("client_disconnected", "client disconnected");
+        if (signal.aborted) throw new ApiError("client_closed_request", "client disconnected");
         vectors.push([...(await context.getEmbeddingFor(text)).vector]);
       }
       return { vectors, promptTokens };

@@ -54,7 +54,7 @@ export interface GenerationResult {
 }
 
 /** Why a request's signal fired. */
-export type AbortKind = Extract<ErrorKind, "client_disconnected" | "timeout" | "shutting_down">;
+export type AbortKind = Extract<ErrorKind, "client_closed_request" | "timeout" | "shutting_down">;
 
 /** A request's abort signal and a way to tell which of its sources fired. */
 export interface RequestSignal {
@@ -264,7 +264,7 @@ export class ModelRuntime {
         if (!signal.aborted) return null;
         if (this.#shutdown.signal.aborted) return "shutting_down";
         if (timeout.aborted) return "timeout";
-        return "client_disconnected";
+        return "client_closed_request";
       },
     };
   }
@@ -446,6 +446,6 @@ function abortError(request: RequestSignal): ApiError | null {
   if (kind === "timeout") return new ApiError("timeout", "request timed out");
   if (kind === "shutting_down")
     return new ApiError("shutting_down", "server is shutting down: generation cancelled");
-  if (kind === "client_disconnected") return new ApiError("client_disconnected", "client disconnected");
+  if (kind === "client_closed_request") return new ApiError("client_closed_request", "client disconnected");
   return null;
 }

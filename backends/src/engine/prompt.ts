@@ -8,6 +8,7 @@ import {
   resolveChatWrapper,
   type Token,
 } from "node-llama-cpp";
+import { promptHashText } from "../../../vocabulary/prompt-hash.js";
 import { ApiError } from "../api/errors.js";
 import type { ChatMessage } from "../api/schemas.js";
 import { messageText } from "../api/schemas.js";
@@ -155,7 +156,9 @@ export class PromptBuilder {
    * @param functions tools the model may call: documented in the prompt by the chat wrapper.
    */
   fromChat(messages: ChatMessage[], functions?: ChatModelFunctions): PreparedPrompt {
-    const sourceText = messages.map((m) => `${m.role}\n${flatText(m)}`).join("\n");
+    const sourceText = promptHashText({
+      messages: messages.map((m) => ({ role: m.role, content: flatText(m) })),
+    });
     const last = messages.at(-1);
     const prefill =
       last?.role === "assistant" && messages.length > 1 && !last.tool_calls?.length

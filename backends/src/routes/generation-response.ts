@@ -54,7 +54,7 @@ const encode = (event: SseEvent) => ({
 export async function respondWithGeneration(
   c: Context<AppEnv>,
   runtime: ModelRuntime,
-  hashPrompt: (text: string) => string,
+  hashPrompt: (text: string) => Promise<string>,
   request: GenerationRequest,
 ): Promise<Response> {
   const startedAt = performance.now();
@@ -68,7 +68,7 @@ export async function respondWithGeneration(
       : runtime.generate(lease, prompt, params, hooks);
   const observation = observationOf(c);
   observation.stream = stream;
-  observation.promptHash = hashPrompt(prompt.sourceText);
+  observation.promptHash = await hashPrompt(prompt.sourceText);
   observation.promptTokens = prompt.promptTokens;
   const meta: ResponseMeta = {
     id: `${formatter.idPrefix}-${randomUUID()}`,
@@ -117,7 +117,7 @@ export async function respondWithGeneration(
     } catch (error) {
       const apiError = toApiError(error);
       observation.errorKind = apiError.kind;
-      if (apiError.kind !== "client_disconnected") await write(formatter.streamError(apiError, meta));
+      if (apiError.kind !== "client_closed_request") await write(formatter.streamError(apiError, meta));
     } finally {
       lease.release();
       settle();

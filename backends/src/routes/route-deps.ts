@@ -7,5 +7,5 @@ export interface RouteDeps {
   runtime: ModelRuntime;
   metrics: BackendMetrics;
   limits: RequestLimits;
-  hashPrompt: (text: string) => string;
+  hashPrompt: (text: string) => Promise<string>;
 }

@@ -1,4 +1,5 @@
-import { createHmac, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
+import { hmacPromptHash } from "../../../vocabulary/prompt-hash.js";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
 export type LogFields = Record<string, unknown>;
@@ -23,12 +24,13 @@ export function createJsonLogger(
 }
 
 /**
- * HMAC-SHA256 of prompt text, so logs can correlate identical prompts without containing them.
- * Without a configured key a random per-process key is used (hashes then only correlate within one process).
+ * The shared prompt hash (vocabulary/prompt-hash.ts: HMAC-SHA256, 64 hex, the edge's too), so logs
+ * of both sides can be joined without containing prompts. Without a configured key a random
+ * per-process key is used (hashes then only correlate within one process).
  *
- * @example const hashPrompt = createPromptHasher(process.env.SWITCHYARD_PROMPT_HASH_KEY); hashPrompt("hi")
+ * @example const hashPrompt = createPromptHasher(process.env.SWITCHYARD_PROMPT_HASH_KEY); await hashPrompt("user: hi")
  */
-export function createPromptHasher(key: string | undefined): (text: string) => string {
+export function createPromptHasher(key: string | undefined): (text: string) => Promise<string> {
   const secret = key ?? randomBytes(32).toString("hex");
-  return (text) => createHmac("sha256", secret).update(text).digest("hex").slice(0, 32);
+  return (text) => hmacPromptHash(secret, text);
 }

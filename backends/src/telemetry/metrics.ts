@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { backendMetrics } from "../../../vocabulary/metrics.js";
 import { ERROR_KINDS } from "../api/errors.js";
 
 /** Seconds buckets from 5 ms to 2 min: tiny dev models answer in ms, 7B+ models in seconds. */
@@ -41,7 +42,7 @@ export function createBackendMetrics(modelId: string) {
   // prom-client's default metrics include gauges named *_total, which `promtool check metrics` flags;
   // the process figures that matter for a model server are these.
   new Gauge({
-    name: "switchyard_backend_process_resident_memory_bytes",
+    name: backendMetrics.residentMemory,
     help: "Resident set size of the server process (model weights and KV cache included on CPU).",
     registers,
     collect() {
@@ -49,7 +50,7 @@ export function createBackendMetrics(modelId: string) {
     },
   });
   new Gauge({
-    name: "switchyard_backend_process_cpu_seconds",
+    name: backendMetrics.cpuSeconds,
     help: "User plus system CPU time of the server process.",
     registers,
     collect() {
@@ -58,64 +59,64 @@ export function createBackendMetrics(modelId: string) {
     },
   });
   new Gauge({
-    name: "switchyard_backend_process_start_time_seconds",
+    name: backendMetrics.startTime,
     help: "Process start time, unix seconds.",
     registers,
   }).set(Math.round(Date.now() / 1000 - process.uptime()));
   const metrics = {
     registry,
     requestDuration: new Histogram({
-      name: "switchyard_backend_request_duration_seconds",
+      name: backendMetrics.requestDuration,
       help: "Time from request received to the last byte of the response (streams included).",
       labelNames: ["endpoint", "status_class"] as const,
       buckets: LATENCY_BUCKETS,
       registers,
     }),
     timeToFirstToken: new Histogram({
-      name: "switchyard_backend_time_to_first_token_seconds",
+      name: backendMetrics.timeToFirstToken,
       help: "Time from request received (queue wait included) to the first generated token.",
       labelNames: ["endpoint"] as const,
       buckets: LATENCY_BUCKETS,
       registers,
     }),
     generatedTokens: new Counter({
-      name: "switchyard_backend_generated_tokens_total",
+      name: backendMetrics.tokensGenerated,
       help: "Completion tokens generated.",
       labelNames: ["endpoint"] as const,
       registers,
     }),
     promptTokens: new Counter({
-      name: "switchyard_backend_prompt_tokens_total",
+      name: backendMetrics.promptTokens,
       help: "Prompt tokens evaluated.",
       labelNames: ["endpoint"] as const,
       registers,
     }),
     tokensPerSecond: new Histogram({
-      name: "switchyard_backend_tokens_per_second",
+      name: backendMetrics.tokensPerSecond,
       help: "Generation speed of one request: completion tokens over generation time.",
       labelNames: ["endpoint"] as const,
       buckets: TOKENS_PER_SECOND_BUCKETS,
       registers,
     }),
     errors: new Counter({
-      name: "switchyard_backend_errors_total",
+      name: backendMetrics.errors,
       help: "Failed requests by error kind (mid-stream failures included).",
       labelNames: ["endpoint", "kind"] as const,
       registers,
     }),
     queueDepth: new Gauge({
-      name: "switchyard_backend_queue_depth",
+      name: backendMetrics.queueDepth,
       help: "Requests waiting for a free sequence.",
       registers,
     }),
     busySlots: new Gauge({
-      name: "switchyard_backend_busy_slots",
+      name: backendMetrics.busySlots,
       help: "Sequences currently generating.",
       registers,
     }),
-    slots: new Gauge({ name: "switchyard_backend_slots", help: "Parallel sequences configured.", registers }),
+    slots: new Gauge({ name: backendMetrics.totalSlots, help: "Parallel sequences configured.", registers }),
     ready: new Gauge({
-      name: "switchyard_backend_ready",
+      name: backendMetrics.ready,
       help: "1 when the server accepts generation requests.",
       registers,
     }),

@@ -1,4 +1,5 @@
 import type { Context } from "hono";
+import { errorKindOr } from "../../../vocabulary/errors";
 import type { EdgeConfig } from "../config";
 import type { EdgeHonoEnv } from "../http/context";
 import { ApiError } from "../http/errors";
@@ -79,10 +80,14 @@ export async function runCompletion(
     const headers = switchyardHeaders(replyMeta(c, { ...result, modelId, route }).switchyard);
     const error =
       result.kind === "rejected"
-        ? new ApiError(result.status === 413 ? 413 : 400, result.code, result.message, {
-            param: result.param,
-            headers,
-          })
+        ? ApiError.of(
+            errorKindOr(result.code, result.status === 413 ? "request_too_large" : "invalid_request"),
+            result.message,
+            {
+              param: result.param,
+              headers,
+            },
+          )
         : unavailableError(req, result.retryAfterSeconds, headers);
     record({
       ...unanswered(error.status, result.kind === "rejected" ? "rejected" : "error", error.code, route),

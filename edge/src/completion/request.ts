@@ -1,3 +1,4 @@
+import { promptHashText } from "../../../vocabulary/prompt-hash";
 import type { ChatCompletionRequest, GenerateRequest } from "../routes/schemas";
 import type { TextCompletionRequest } from "../routes/text-completions";
 import type { FallbackChoice } from "../routing/policy";
@@ -191,8 +192,7 @@ export function fromTextCompletion(body: TextCompletionRequest, fallbackHeader?:
 }
 
 /** The prompt as one text (for routing features and the prompt hash). */
-export const promptText = (r: CompletionRequest): string =>
-  r.prompt ?? r.messages.map((m) => `${m.role}: ${m.content}`).join("\n");
+export const promptText = (r: CompletionRequest): string => promptHashText(r);
 
 /** The request as the request log keeps it (the prompt only to be hashed). */
 export const loggedRequest = (r: CompletionRequest) => ({

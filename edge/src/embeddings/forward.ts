@@ -1,4 +1,5 @@
 import type { Context } from "hono";
+import { errorKindOr } from "../../../vocabulary/errors";
 import type { CompletionDeps } from "../completion/pipeline";
 import { replyMeta, switchyardHeaders } from "../completion/reply-meta";
 import type { EdgeHonoEnv } from "../http/context";
@@ -37,8 +38,7 @@ async function attempt(
       signal: AbortSignal.any([c.req.raw.signal, AbortSignal.timeout(proxy.ttftBudgetMs)]),
     });
   } catch {
-    if (c.req.raw.signal.aborted)
-      throw new ApiError(499 as never, "client_closed_request", "client went away");
+    if (c.req.raw.signal.aborted) throw new ApiError(499, "client_closed_request", "client went away");
     return { kind: "failed", breaker: true, retryAfterMs: null };
   }
   if (res.ok) return { kind: "ok", body: (await res.json()) as Extract<Attempt, { kind: "ok" }>["body"] };
@@ -134,10 +134,14 @@ export async function forwardEmbeddings(
     const headers = switchyardHeaders(meta.switchyard);
     if (outcome.kind === "refused") {
       throw refuse(
-        new ApiError(outcome.status === 413 ? 413 : 400, outcome.code, outcome.message, {
-          param: outcome.param,
-          headers,
-        }),
+        ApiError.of(
+          errorKindOr(outcome.code, outcome.status === 413 ? "request_too_large" : "invalid_request"),
+          outcome.message,
+          {
+            param: outcome.param,
+            headers,
+          },
+        ),
         { modelId: req.model, attempts },
       );
     }

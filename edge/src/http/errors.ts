@@ -2,60 +2,47 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 
-/** OpenAI's error `type` values, plus the ones a gateway needs. */
-export type ApiErrorType =
-  | "invalid_request_error"
-  | "authentication_error"
-  | "permission_error"
-  | "not_found_error"
-  | "rate_limit_error"
-  | "service_unavailable_error"
-  | "upstream_error"
-  | "server_error";
+import {
+  ERROR_KINDS,
+  type ErrorBody,
+  type ErrorKind,
+  type ErrorType,
+  type StatusOf,
+} from "../../../vocabulary/errors";
 
-export interface ApiErrorBody {
-  error: { message: string; type: ApiErrorType; code: string; param: string | null };
-}
+export type { ErrorKind } from "../../../vocabulary/errors";
+export type ApiErrorType = ErrorType;
+export type ApiErrorBody = ErrorBody;
 
 export interface ApiErrorOptions {
-  type?: ApiErrorType;
   param?: string | null;
   headers?: Record<string, string>;
 }
 
-const defaultType = (status: number): ApiErrorType =>
-  status === 401
-    ? "authentication_error"
-    : status === 403
-      ? "permission_error"
-      : status === 404
-        ? "not_found_error"
-        : status === 429
-          ? "rate_limit_error"
-          : status === 503
-            ? "service_unavailable_error"
-            : status >= 500
-              ? "server_error"
-              : "invalid_request_error";
-
 /**
- * An HTTPException that renders as an OpenAI-style error body.
+ * An HTTPException that renders as an OpenAI-style error body. The code is one of the shared
+ * error kinds (vocabulary/errors.ts) and the status must be that kind's, which the compiler checks.
  *
  * @example
  * throw new ApiError(404, "model_not_found", `The model "${id}" does not exist`);
  */
-export class ApiError extends HTTPException {
-  readonly code: string;
+export class ApiError<K extends ErrorKind = ErrorKind> extends HTTPException {
+  readonly code: K;
   readonly type: ApiErrorType;
   readonly param: string | null;
   readonly headers: Record<string, string>;
 
-  constructor(status: ContentfulStatusCode, code: string, message: string, opts: ApiErrorOptions = {}) {
-    super(status, { message });
+  constructor(status: StatusOf<K>, code: K, message: string, opts: ApiErrorOptions = {}) {
+    super(status as ContentfulStatusCode, { message });
     this.code = code;
-    this.type = opts.type ?? defaultType(status);
+    this.type = ERROR_KINDS[code].type;
     this.param = opts.param ?? null;
     this.headers = opts.headers ?? {};
+  }
+
+  /** An error of `kind` with the status the table gives it. */
+  static of<K extends ErrorKind>(kind: K, message: string, opts: ApiErrorOptions = {}): ApiError<K> {
+    return new ApiError(ERROR_KINDS[kind].status as StatusOf<K>, kind, message, opts);
   }
 
   body(): ApiErrorBody {
@@ -70,6 +57,18 @@ export class ApiError extends HTTPException {
   }
 }
 
+/** The error kind for a bare HTTPException (Hono's own middleware throw these). */
+function kindOfStatus(status: number, message: string): ErrorKind {
+  if (status === 401) return "unauthorized";
+  if (status === 404) return "not_found";
+  if (status === 405) return "method_not_allowed";
+  if (status === 413) return "request_too_large";
+  if (status === 415) return "unsupported_media_type";
+  if (status === 431) return "headers_too_large";
+  if (status >= 500) return "internal_error";
+  return /json/i.test(message) ? "invalid_json" : "invalid_request";
+}
+
 /**
  * The app's `onError`: every failure leaves as a structured JSON error. Unknown errors become a
  * 500 here, but the request path converts its expected failures into ApiErrors before that.
@@ -77,21 +76,9 @@ export class ApiError extends HTTPException {
 export function renderError(err: Error, c: Context): Response {
   if (err instanceof ApiError) return err.getResponse();
   if (err instanceof HTTPException) {
-    const status = err.status as ContentfulStatusCode;
-    return new ApiError(
-      status,
-      status === 413
-        ? "request_too_large"
-        : status === 415
-          ? "unsupported_media_type"
-          : /json/i.test(err.message)
-            ? "invalid_json"
-            : "invalid_request",
-      err.message || "Request failed",
-      {
-        headers: Object.fromEntries(err.res?.headers ?? []),
-      },
-    ).getResponse();
+    return ApiError.of(kindOfStatus(err.status, err.message), err.message || "Request failed", {
+      headers: Object.fromEntries(err.res?.headers ?? []),
+    }).getResponse();
   }
   console.error(
     JSON.stringify({ msg: "unhandled error", requestId: c.get("requestId"), error: String(err) }),

@@ -3,9 +3,9 @@ import { createServer, type Server } from "node:net";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import ws from "ws";
+import { hmacPromptHash } from "../../../vocabulary/prompt-hash";
 import { realServiceEnv } from "../state/real-services.fixture";
 import { createPostgresSink } from "./postgres-sink";
-import { hmacPromptHash } from "./prompt-hash";
 import { sampleRecord } from "./sample-record.fixture";
 
 const env = realServiceEnv(

@@ -1,3 +1,4 @@
+import { edgeMetrics } from "../../../vocabulary/metrics";
 import { renderFamilies } from "./exposition";
 import type { MetricFamily, MetricsDelta, SeriesValue } from "./snapshot";
 
@@ -177,77 +178,73 @@ export function createEdgeMetrics(registry = new MetricsRegistry()) {
   return {
     registry,
     requests: registry.counter(
-      "switchyard_requests_total",
+      edgeMetrics.completions,
       "Requests by route, model, status, outcome and cache result",
     ),
-    latency: registry.histogram(
-      "switchyard_request_duration_seconds",
-      "Time to the last byte",
-      LATENCY_BUCKETS,
-    ),
+    latency: registry.histogram(edgeMetrics.completionDuration, "Time to the last byte", LATENCY_BUCKETS),
     ttft: registry.histogram(
-      "switchyard_ttft_seconds",
+      edgeMetrics.timeToFirstToken,
       "Time to the first token through the edge",
       LATENCY_BUCKETS,
     ),
     upstreamAttempts: registry.counter(
-      "switchyard_upstream_attempts_total",
+      edgeMetrics.upstreamAttempts,
       "Upstream attempts by model and outcome",
     ),
     logWriteFailures: registry.counter(
-      "switchyard_log_write_failures_total",
+      edgeMetrics.logWriteFailures,
       "Request records that could not be written",
     ),
     stateErrors: registry.counter(
-      "switchyard_state_errors_total",
+      edgeMetrics.stateErrors,
       "Rate-limit or cache store failures (request let through)",
     ),
     // Observability (issue 5): every HTTP request, cache results, rate limits, routing, fallbacks,
     // retries, circuit state and the latency the edge itself adds. Fed by ./http-metrics.ts,
     // ./attempts.ts and the completion pipeline.
     httpRequests: registry.counter(
-      "switchyard_http_requests_total",
+      edgeMetrics.requests,
       "Every edge response by route pattern, status class and answering model",
     ),
     edgeAddedLatency: registry.histogram(
-      "switchyard_edge_added_latency_seconds",
+      edgeMetrics.addedLatency,
       "Time to response headers minus the backend's time to first token (all of it when no backend answered)",
       LATENCY_BUCKETS,
     ),
     cacheLookups: registry.counter(
-      "switchyard_cache_lookups_total",
+      edgeMetrics.cacheLookups,
       "Response cache lookups by result (hit, miss, bypass)",
     ),
     rateLimited: registry.counter(
-      "switchyard_rate_limited_total",
+      edgeMetrics.rateLimited,
       "Requests refused with 429 by the token buckets, by route",
     ),
     routeDecisions: registry.counter(
-      "switchyard_route_decisions_total",
+      edgeMetrics.routeDecisions,
       "Routing decisions by chosen model and reason",
     ),
     fallbacks: registry.counter(
-      "switchyard_fallbacks_total",
+      edgeMetrics.fallbacks,
       "Cascades from one model to the next, by from_model and to_model",
     ),
     retries: registry.counter(
-      "switchyard_retries_total",
+      edgeMetrics.retries,
       "Upstream retries of the same model before its first token",
     ),
     circuitState: registry.gauge(
-      "switchyard_circuit_state",
+      edgeMetrics.circuitState,
       "Circuit breaker per backend: 0 closed, 1 half-open, 2 open",
     ),
     hedges: registry.counter(
-      "switchyard_hedges_total",
+      edgeMetrics.hedges,
       "Hedged attempts (sent while another waited for its first token) by model and outcome: won, lost (cancelled), failed",
     ),
     continuations: registry.counter(
-      "switchyard_continuations_total",
+      edgeMetrics.continuations,
       "Streams that broke after the first token, by failed model, continuing model (none: not rescued) and failure",
     ),
     malformedEvents: registry.counter(
-      "switchyard_upstream_malformed_events_total",
+      edgeMetrics.malformedEvents,
       "Upstream stream events that were not valid JSON, skipped, by model",
     ),
   };

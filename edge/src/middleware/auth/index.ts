@@ -36,7 +36,7 @@ export function auth(opts: AuthOptions): MiddlewareHandler<EdgeHonoEnv> {
   const realm = opts.realm ?? "switchyard";
   const matchKey = apiKeyMatcher(opts.apiKeys);
   const unauthorized = (error: "invalid_request" | "invalid_token" | null, message: string) =>
-    new ApiError(401, error === null ? "missing_credentials" : error, message, {
+    new ApiError(401, error === null ? "missing_credentials" : "invalid_token", message, {
       headers: {
         "www-authenticate":
           error === null ? `Bearer realm="${realm}"` : `Bearer realm="${realm}", error="${error}"`,

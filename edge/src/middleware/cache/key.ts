@@ -1,4 +1,4 @@
-import { hmacPromptHash } from "../../log/prompt-hash";
+import { hmacPromptHash } from "../../../../vocabulary/prompt-hash";
 
 /** Which requests the response cache may answer. */
 export type CacheMode = "deterministic" | "all" | "off";

@@ -4,7 +4,7 @@
  * services fail until it is made).
  *
  * @example
- * import { backendMetrics } from "./metrics";
+ * import { backendMetrics } from "../vocabulary/metrics";
  * `rate(${backendMetrics.tokensGenerated}[5m])`
  */
 
@@ -30,6 +30,12 @@ export const backendMetrics = {
   totalSlots: "switchyard_backend_slots",
   /** Gauge: 1 when the server accepts generation requests (loaded, not draining), label model. */
   ready: "switchyard_backend_ready",
+  /** Gauge: resident set size of the server process. */
+  residentMemory: "switchyard_backend_process_resident_memory_bytes",
+  /** Gauge: user plus system CPU seconds of the server process. */
+  cpuSeconds: "switchyard_backend_process_cpu_seconds",
+  /** Gauge: process start time, unix seconds. */
+  startTime: "switchyard_backend_process_start_time_seconds",
 } as const;
 
 /**
@@ -65,6 +71,12 @@ export const edgeMetrics = {
   logWriteFailures: "switchyard_log_write_failures_total",
   /** Counter: rate-limit or cache store failures (requests let through). */
   stateErrors: "switchyard_state_errors_total",
+  /** Counter: hedged attempts by model and outcome (won, lost, failed). */
+  hedges: "switchyard_hedges_total",
+  /** Counter: streams broken after the first token, by failed model, continuing model and failure. */
+  continuations: "switchyard_continuations_total",
+  /** Counter: upstream stream events that were not valid JSON (skipped), label model. */
+  malformedEvents: "switchyard_upstream_malformed_events_total",
 } as const;
 
 /** Prometheus job names in observability/prometheus/prometheus.yml. */
