@@ -33,10 +33,38 @@ export function soakSection(r: SoakResult, file: string): string {
     `| workerd CPU per stream | ${r.workerdCpuMsPerRequest} ms |`,
     `| workerd RSS after ${s.warmupS} s warm-up → end (max) | ${m.afterWarmup} → ${m.end} MiB (${m.max}): ${m.growthPct > 0 ? "+" : ""}${m.growthPct}% ${flat ? "✅ within 10%" : "❌ over 10%"} |`,
     `| workerd RSS after idling | ${m.idle} MiB |`,
+    ...heapRow(r),
     "",
     `RSS over time (s: MiB): ${r.samples.map((x) => `${x.t}: ${Math.round(x.rssMiB)}`).join(", ")}.`,
+    ...earlierRuns(file),
     END,
   ].join("\n");
+}
+
+/** One line per other soak kept in results/soak (e.g. the run before a fix), for comparison. */
+function earlierRuns(current: string): string[] {
+  if (!existsSync(SOAK_DIR)) return [];
+  const lines = readdirSync(SOAK_DIR)
+    .filter((f) => f.endsWith(".json") && f !== basename(current))
+    .sort()
+    .map((f) => {
+      const e = JSON.parse(readFileSync(join(SOAK_DIR, f), "utf8")) as SoakResult;
+      const m = e.rssMiB;
+      return `- [\`${f}\`](results/soak/${f}) (commit ${e.machine.gitCommit ?? "?"}): ${e.settings.durationS} s, cut every ${e.settings.cutEvery || "never"}; ${e.requests} streams, ${e.failed} failed; RSS ${m.afterWarmup} → ${m.end} MiB (${m.growthPct > 0 ? "+" : ""}${m.growthPct}%).`;
+    });
+  return lines.length ? ["", "Earlier runs kept for comparison:", ...lines] : [];
+}
+
+/** With --heap: the edge isolate's JS heap after a forced GC, after warm-up and at the end. */
+function heapRow(r: SoakResult): string[] {
+  const heap = r.samples.filter((x) => x.heapMiB !== undefined);
+  if (heap.length === 0) return [];
+  const warm = heap.find((x) => x.t >= r.settings.warmupS) ?? heap[0];
+  const last = heap.at(-1);
+  const max = Math.max(...heap.map((x) => x.heapMiB as number));
+  return [
+    `| edge JS heap after GC, after warm-up → end (max) | ${warm?.heapMiB} → ${last?.heapMiB} MiB (${max}) |`,
+  ];
 }
 
 /** The newest soak's section, or null when no soak has run (for the report generator). */

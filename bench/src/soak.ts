@@ -12,7 +12,7 @@ import { parseArgs } from "node:util";
 import { startFakeBackend } from "../../edge/test/support/fake-backend.js";
 import { processCpu } from "./cpu.js";
 import { machineFacts } from "./machine.js";
-import { type Service, stopAll } from "./services.js";
+import { freePort, type Service, stopAll } from "./services.js";
 import { soakResultFile, soakSection, spliceSoakSection } from "./soak-report.js";
 import { startEdge } from "./stack.js";
 import { percentile } from "./stats.js";
@@ -21,6 +21,8 @@ export interface SoakSample {
   /** Seconds since the load started. */
   t: number;
   rssMiB: number;
+  /** The edge isolate's JS heap after a forced GC (with --heap: through workerd's V8 inspector). */
+  heapMiB?: number;
   done: number;
 }
 
@@ -71,6 +73,72 @@ const groupCpuMs = (group: number) =>
   processCpu()
     .filter((p) => p.group === group)
     .reduce((sum, p) => sum + p.ms, 0);
+/** A probe of the edge worker's JS heap after a full GC, over workerd's V8 inspector. */
+async function heapProbe(port: number): Promise<() => Promise<number>> {
+  const { default: WebSocket } = await import("ws");
+  const targets = (await (await fetch(`http://127.0.0.1:${port}/json`)).json()) as {
+    webSocketDebuggerUrl: string;
+    title?: string;
+  }[];
+  const target = targets.find((t) => (t.title ?? "").includes("edge")) ?? targets[0];
+  const ws = new WebSocket(target?.webSocketDebuggerUrl as string);
+  await new Promise((resolve, reject) => {
+    ws.once("open", resolve);
+    ws.once("error", reject);
+  });
+  let id = 0;
+  const pending = new Map<number, (result: unknown) => void>();
+  ws.on("message", (data) => {
+    const msg = JSON.parse(String(data)) as { id?: number; result?: unknown };
+    if (msg.id !== undefined) pending.get(msg.id)?.(msg.result);
+  });
+  const call = (method: string) =>
+    new Promise<unknown>((resolve) => {
+      const n = ++id;
+      pending.set(n, resolve);
+      ws.send(JSON.stringify({ id: n, method, params: {} }));
+    });
+  const chunks: string[] = [];
+  ws.on("message", (data) => {
+    const msg = JSON.parse(String(data)) as { method?: string; params?: { chunk?: string } };
+    if (msg.method === "HeapProfiler.addHeapSnapshotChunk") chunks.push(msg.params?.chunk ?? "");
+  });
+  if (process.env.SOAK_HEAP_SNAPSHOTS) {
+    // Diagnostics: object counts by constructor after a GC, written next to the results.
+    const snapshot = async (label: string) => {
+      chunks.length = 0;
+      await call("HeapProfiler.collectGarbage");
+      await call("HeapProfiler.takeHeapSnapshot");
+      if (process.env.SOAK_HEAP_RAW)
+        writeFileSync(`${process.env.SOAK_HEAP_SNAPSHOTS}-${label}.heapsnapshot`, chunks.join(""));
+      const snap = JSON.parse(chunks.join("")) as {
+        snapshot: { meta: { node_fields: string[] } };
+        nodes: number[];
+        strings: string[];
+      };
+      const fields = snap.snapshot.meta.node_fields;
+      const width = fields.length;
+      const nameAt = fields.indexOf("name");
+      const sizeAt = fields.indexOf("self_size");
+      const counts = new Map<string, { n: number; bytes: number }>();
+      for (let i = 0; i < snap.nodes.length; i += width) {
+        const name = snap.strings[snap.nodes[i + nameAt] as number] ?? "?";
+        const c = counts.get(name) ?? { n: 0, bytes: 0 };
+        c.n += 1;
+        c.bytes += snap.nodes[i + sizeAt] as number;
+        counts.set(name, c);
+      }
+      writeFileSync(`${process.env.SOAK_HEAP_SNAPSHOTS}-${label}.json`, JSON.stringify([...counts]));
+    };
+    (globalThis as { soakSnapshot?: (label: string) => Promise<void> }).soakSnapshot = snapshot;
+  }
+  return async () => {
+    await call("HeapProfiler.collectGarbage");
+    const usage = (await call("Runtime.getHeapUsage")) as { usedSize: number };
+    return Math.round((usage.usedSize / 1024 / 1024) * 10) / 10;
+  };
+}
+
 const loadAverage = () => Number(readFileSync("/proc/loadavg", "utf8").split(" ")[0]);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -85,6 +153,7 @@ async function main(): Promise<void> {
       tokens: { type: "string", default: "32" },
       "gap-ms": { type: "string", default: "5" },
       "cut-every": { type: "string", default: "20" },
+      heap: { type: "boolean", default: false },
     },
   });
   const settings = {
@@ -112,6 +181,7 @@ async function main(): Promise<void> {
     stop: async () => {},
   });
   const apiKey = `sk-soak-${Date.now()}`;
+  const inspectorPort = values.heap ? await freePort() : undefined;
   const edge = await startEdge({
     backends: new Map([
       [A, asService(A, a.url)],
@@ -121,7 +191,9 @@ async function main(): Promise<void> {
     rateLimitCapacity: 1_000_000_000,
     rateLimitRefillPerSecond: 1_000_000_000,
     name: "edge-soak",
+    ...(inspectorPort ? { inspectorPort } : {}),
   });
+  const heap = inspectorPort ? await heapProbe(inspectorPort) : null;
   const group = edge.pid as number;
   const machine = machineFacts();
   const loadStart = loadAverage();
@@ -135,10 +207,20 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   const deadline = t0 + settings.durationS * 1000;
   const samples: SoakSample[] = [];
-  const sample = () =>
-    samples.push({ t: Math.round((performance.now() - t0) / 1000), rssMiB: groupRssMiB(group), done });
-  sample();
-  const sampler = setInterval(sample, Number(values["sample-s"]) * 1000);
+  const snapshotAt = new Set([60, 150]);
+  const sample = async () => {
+    const t = Math.round((performance.now() - t0) / 1000);
+    const snap = (globalThis as { soakSnapshot?: (label: string) => Promise<void> }).soakSnapshot;
+    for (const at of snapshotAt)
+      if (snap && t >= at) {
+        snapshotAt.delete(at);
+        await snap(String(at));
+      }
+    const at = { t, rssMiB: groupRssMiB(group), done };
+    samples.push(heap ? { ...at, heapMiB: await heap() } : at);
+  };
+  await sample();
+  const sampler = setInterval(() => void sample(), Number(values["sample-s"]) * 1000);
   const cpuStart = groupCpuMs(group);
 
   const client = async () => {
@@ -187,7 +269,7 @@ async function main(): Promise<void> {
   const elapsedS = (performance.now() - t0) / 1000;
   const cpuMs = groupCpuMs(group) - cpuStart;
   clearInterval(sampler);
-  sample();
+  await sample();
   await sleep(Number(values["idle-s"]) * 1000);
   const idle = groupRssMiB(group);
   const loadEnd = loadAverage();
