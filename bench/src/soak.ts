@@ -252,7 +252,9 @@ async function main(): Promise<void> {
           else if (text.includes('"continued_after":"')) continued += 1;
         }
       } catch (error) {
-        reason = `network:${(error as Error).name}`;
+        // undici puts the real reason (socket closed, reset, ...) in `cause`.
+        const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+        reason = `network:${(error as Error).name}:${cause?.code ?? cause?.message ?? "?"}`;
       }
       done += 1;
       latencies.push(performance.now() - started);
