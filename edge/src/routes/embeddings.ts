@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { FieldRule } from "../completion/fields";
+import { AUTO_MODEL } from "../routing";
 import { completionErrors } from "./completions";
 import { SwitchyardInfoSchema } from "./schemas";
 
@@ -7,11 +8,15 @@ const absent = (v: unknown) => v === undefined || v === null;
 
 /** OpenAI's `POST /v1/embeddings`, routed by explicit model id to a model with the `embeddings` capability. */
 export const EmbeddingsRequestSchema = z
-  .object({
+  .strictObject({
     model: z
       .string()
       .min(1)
-      .openapi({ description: "A roster model with the embeddings capability (not auto)." }),
+      // The pipeline refuses "auto" with its own message; the document states it as a pattern.
+      .openapi({
+        description: "A roster model with the embeddings capability (not auto).",
+        pattern: `^(?!${AUTO_MODEL}$)`,
+      }),
     input: z.union([z.string().min(1), z.array(z.string().min(1)).min(1).max(256)]),
     encoding_format: z.enum(["float", "base64"]).nullish(),
     user: z.string().max(256).optional(),

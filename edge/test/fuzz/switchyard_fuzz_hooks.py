@@ -26,8 +26,11 @@ def map_case(context, case):
         # Random model ids are all 404s; half the bodies name "auto" instead, so requests reach
         # routing and the backends. Still valid or invalid as generated: any non-empty id is a
         # valid `model`, except beside a `models` list: bodies with that field are left alone.
+        # (Not for operations whose document refuses "auto": embeddings need an explicit model.)
         model = body.get("model")
-        if isinstance(model, str) and model and "models" not in body and len(model) % 2 == 0:
+        path = getattr(getattr(context, "operation", None), "path", "")
+        allows_auto = not path.endswith("/embeddings")
+        if allows_auto and isinstance(model, str) and model and "models" not in body and len(model) % 2 == 0:
             body["model"] = "auto"
         for field in TOKEN_FIELDS:
             value = body.get(field)
@@ -44,8 +47,9 @@ def filter_failure(context, failure, case, response):
 
     - 400 `context_length_exceeded`: no JSON Schema counts tokens, so a valid body (say 2000
       messages, the documented maximum) can still be longer than the model's context.
-    - 400 `unsupported_parameter` for tools on a model without a chat template: the fuzz backends
-      serve llama-2-tiny-random (fast, no template); tool calling needs a chat model.
+    - 400 `unsupported_parameter` for a capability the named model lacks: tools on a model without
+      a chat template (the fuzz backends serve llama-2-tiny-random: fast, no template), or
+      embeddings from a model that does not serve them. Capabilities belong to the roster.
     And one gap of the document, stated here rather than hidden: it does not describe the subset
     of JSON Schema that the backends can enforce inside a request (response_format, tool
     parameters; docs/api.md lists it), so a generated schema with another keyword is refused with
@@ -67,4 +71,6 @@ def filter_failure(context, failure, case, response):
     if code != "unsupported_parameter":
         return True
     nested_schema = "JSON Schema keyword" in message or "a schema must be" in message
-    return not ("no chat template" in message or nested_schema)
+    # Capabilities are per model and per deployment (the roster), not in the document.
+    capability = "no chat template" in message or "does not serve embeddings" in message
+    return not (capability or nested_schema)
