@@ -58,6 +58,8 @@ export function loadRows(file: string): RoutingRow[] {
     }
   });
   if (rows.length === 0) throw new Error(`${file}: no rows`);
+  for (const r of rows)
+    for (const [m, v] of Object.entries(r.scores)) if (typeof v === "boolean") r.scores[m] = v ? 1 : 0;
   return withSplits(rows);
 }
 
@@ -114,12 +116,13 @@ export function resolveRoster(
 }
 
 /** How a file's raw scores map to expected quality in [0, 1]. */
-export type ScoreScale = "unit" | "judge-1-10" | "percent";
+export type ScoreScale = "unit" | "judge-1-10" | "judge-0-10" | "percent";
 
 /**
  * Scores in [0, 1] (success, partial credit, preference probability) are used as they are; a file
- * whose scores reach above 1 is read as 1-10 judge scores ((s - 1) / 9) when none exceeds 10, and as
- * percentages above that. One scale per file, so scores stay comparable across rows and models.
+ * whose scores reach above 1 and at most 10 holds judge ratings: 1-10 ((s - 1) / 9) when none is
+ * below 1, else 0-10 (s / 10); up to 100, percentages. One scale per file, so scores stay
+ * comparable across rows and models. Anything above 100 or below 0 is refused.
  */
 export function scoreScale(rows: RoutingRow[]): ScoreScale {
   let max = Number.NEGATIVE_INFINITY;
@@ -132,11 +135,16 @@ export function scoreScale(rows: RoutingRow[]): ScoreScale {
       }
   if (min < 0) throw new Error(`scores must be >= 0 (found ${min})`);
   if (max <= 1) return "unit";
-  return max <= 10 ? "judge-1-10" : "percent";
+  if (max <= 10) return min >= 1 ? "judge-1-10" : "judge-0-10";
+  if (max <= 100) return "percent";
+  throw new Error(
+    `scores must be in [0, 1], 0-10 or 1-10 judge ratings, or percentages (found ${max}): rescale them`,
+  );
 }
 
 export function normaliseScore(v: number, scale: ScoreScale): number {
-  const q = scale === "unit" ? v : scale === "judge-1-10" ? (v - 1) / 9 : v / 100;
+  const q =
+    scale === "unit" ? v : scale === "judge-1-10" ? (v - 1) / 9 : scale === "judge-0-10" ? v / 10 : v / 100;
   return Math.min(1, Math.max(0, q));
 }
 

@@ -381,7 +381,7 @@ function taskLookup(
 }
 
 function isScoreScale(v: unknown): v is ScoreScale {
-  return v === "unit" || v === "judge-1-10" || v === "percent";
+  return v === "unit" || v === "judge-1-10" || v === "judge-0-10" || v === "percent";
 }
 
 function lambdaGrid(): number[] {

@@ -5,7 +5,9 @@ import { describe, expect, it } from "vitest";
 import {
   AUTO_TEST_SHARE,
   loadRows,
+  normaliseScore,
   type RoutingRow,
+  scoreScale,
   selectSplit,
   trainingRows,
   withSplits,
@@ -66,6 +68,32 @@ describe("splits of training data", () => {
       );
       const rows = loadRows(file);
       expect(new Set(rows.map((r) => r.split))).toEqual(new Set(["train", "test"]));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("label scales", () => {
+  const withScores = (...values: number[]) => values.map((v) => row("p", { scores: { a: v, b: 1 } }));
+  it("reads [0,1], 1-10 and 0-10 ratings, percentages; refuses what fits none", () => {
+    expect(scoreScale(withScores(0, 0.3, 1))).toBe("unit");
+    expect(scoreScale(withScores(1, 4, 10))).toBe("judge-1-10");
+    expect(normaliseScore(10, "judge-1-10")).toBe(1);
+    expect(normaliseScore(1, "judge-1-10")).toBe(0);
+    // a 0 among ratings up to 10 means a 0-10 scale: 1 is then a poor answer, not a failure
+    expect(scoreScale(withScores(0, 1, 7, 10))).toBe("judge-0-10");
+    expect(normaliseScore(1, "judge-0-10")).toBeCloseTo(0.1, 12);
+    expect(scoreScale(withScores(0, 55, 100))).toBe("percent");
+    expect(() => scoreScale(withScores(0, 250))).toThrow(/rescale/);
+    expect(() => scoreScale(withScores(-1, 1))).toThrow(/>= 0/);
+  });
+  it("true/false outcomes are 1/0", () => {
+    const dir = mkdtempSync(join(tmpdir(), "router-bool-"));
+    try {
+      const file = join(dir, "b.jsonl");
+      writeFileSync(file, `${JSON.stringify({ prompt: "q", scores: { a: true, b: false } })}\n`);
+      expect(loadRows(file)[0]!.scores).toEqual({ a: 1, b: 0 });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
