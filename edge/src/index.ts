@@ -2,7 +2,7 @@ import { env as isolateEnv } from "cloudflare:workers";
 import type { ExecutionContext } from "hono";
 import { createApp } from "./app";
 import { EdgeConfigError, type EdgeEnv, loadEdgeConfig } from "./config";
-import { createEdgeDependencies } from "./config/dependencies";
+import { createEdgeDependencies } from "./dependencies";
 import { ApiError } from "./http/errors";
 
 /** The Durable Object that adds up metrics across isolates (binding in wrangler.toml). */

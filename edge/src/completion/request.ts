@@ -1,15 +1,12 @@
 import { promptHashText } from "../../../vocabulary/prompt-hash";
+import type { ToolCall } from "../proxy/upstream-stream";
 import type { ChatCompletionRequest, GenerateRequest } from "../routes/schemas";
 import type { TextCompletionRequest } from "../routes/text-completions";
 import type { FallbackChoice } from "../routing/policy";
 
 export type Endpoint = "chat.completions" | "generate" | "completions" | "responses";
 
-export interface ToolCall {
-  id: string;
-  type: "function";
-  function: { name: string; arguments: string };
-}
+export type { ToolCall } from "../proxy/upstream-stream";
 
 export interface NormalisedMessage {
   role: "system" | "user" | "assistant" | "tool";

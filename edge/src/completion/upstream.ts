@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import type { EdgeHonoEnv } from "../http/context";
+import { spanOf } from "../http/span";
 import { trackAttempts } from "../metrics/attempts";
-import { spanOf } from "../middleware/tracing";
 import { type DispatchResult, type DispatchStarted, dispatch } from "../proxy/dispatch";
 import type { CompletionDeps } from "./pipeline";
 import type { RelayOutcome, Rescue } from "./relay";

@@ -4,8 +4,8 @@ import type { CompletionDeps } from "../completion/pipeline";
 import { replyMeta, switchyardHeaders } from "../completion/reply-meta";
 import type { EdgeHonoEnv } from "../http/context";
 import { ApiError } from "../http/errors";
+import { spanOf } from "../http/span";
 import { type RequestFacts, unanswered } from "../log/request-log";
-import { spanOf } from "../middleware/tracing";
 import type { EmbeddingsRequest } from "../routes/embeddings";
 import { AUTO_MODEL } from "../routing";
 

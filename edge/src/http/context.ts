@@ -15,10 +15,8 @@ export interface EdgeVariables {
   requestId: string;
   principal: Principal;
   cacheStatus: CacheStatus;
-  /** Set by the cache middleware on a MISS: the proxy calls it once a reply completed cleanly. */
   /** Set by the openai-params middleware when the operator lets it drop unsupported fields. */
   droppedParams: string[] | undefined;
-  cacheWrite: ((entry: import("../middleware/cache/entry").CachedCompletion) => void) | undefined;
 }
 
 export type EdgeHonoEnv = { Variables: EdgeVariables };

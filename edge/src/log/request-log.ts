@@ -2,8 +2,8 @@ import type { Context } from "hono";
 import { hmacPromptHash } from "../../../vocabulary/prompt-hash";
 import { background } from "../http/background";
 import type { EdgeHonoEnv } from "../http/context";
+import { spanOf } from "../http/span";
 import type { EdgeMetrics } from "../metrics/registry";
-import { spanOf } from "../middleware/tracing";
 import type { RequestLogSink, RequestRecord } from "./request-record";
 
 /** What the request asked for (the parts of a completion request the log keeps). */

@@ -6,6 +6,13 @@ export interface Usage {
   total_tokens: number;
 }
 
+/** A whole tool call, as a reply (and a cached completion) carries it. */
+export interface ToolCall {
+  id: string;
+  type: "function";
+  function: { name: string; arguments: string };
+}
+
 /** One streamed piece of a tool call (OpenAI's `delta.tool_calls[]`): id and name come first. */
 export interface ToolCallDelta {
   index: number;

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import type { FieldRule } from "../completion/fields";
 import { AUTO_MODEL } from "../routing";
 import { completionErrors } from "./completions";
+import type { FieldRule } from "./fields";
 import { SwitchyardInfoSchema } from "./schemas";
 
 const absent = (v: unknown) => v === undefined || v === null;

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import type { FieldRule } from "../completion/fields";
 import { completionErrors } from "./completions";
+import type { FieldRule } from "./fields";
 import {
   FALLBACK_LIST_NEEDS_MODEL,
   MaxTokensSchema,
@@ -164,7 +164,7 @@ export function responseFormatOf(body: ResponsesRequest): z.infer<typeof Respons
 const onlyEmpty = (what: string) => (v: unknown) =>
   absent(v) || (Array.isArray(v) && v.length === 0) ? null : `${what} are not supported on /v1/responses`;
 
-/** Treatment of every Responses API field (see completion/fields.ts for the chat table). */
+/** Treatment of every Responses API field (see routes/fields.ts for the chat table). */
 export const RESPONSES_FIELDS: Readonly<Record<string, FieldRule>> = {
   model: { treatment: "honoured" },
   models: { treatment: "honoured" },

@@ -143,7 +143,7 @@ const TOOL_CHOICE_NEEDS_TOOLS = {
 };
 
 /**
- * The request as validated. Fields the gateway cannot honour (docs/api.md, completion/fields.ts)
+ * The request as validated. Fields the gateway cannot honour (docs/api.md, routes/fields.ts)
  * are refused before this schema runs with their own message; the schema still states the values
  * that are accepted (`n: 1`, `logprobs: false`, no unknown fields), so the OpenAPI document
  * promises no more than the edge does.

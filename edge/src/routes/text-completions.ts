@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import type { FieldRule } from "../completion/fields";
 import { completionErrors } from "./completions";
+import type { FieldRule } from "./fields";
 import {
   FALLBACK_LIST_NEEDS_MODEL,
   LogitBiasSchema,
@@ -48,7 +48,7 @@ export const TextCompletionRequestSchema = z
   .openapi("TextCompletionRequest", FALLBACK_LIST_NEEDS_MODEL as never);
 export type TextCompletionRequest = z.infer<typeof TextCompletionRequestSchema>;
 
-/** Treatment of every legacy completions field (see completion/fields.ts for the chat table). */
+/** Treatment of every legacy completions field (see routes/fields.ts for the chat table). */
 export const COMPLETIONS_FIELDS: Readonly<Record<string, FieldRule>> = {
   model: { treatment: "honoured" },
   models: { treatment: "honoured" },

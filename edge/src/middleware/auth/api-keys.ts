@@ -1,4 +1,7 @@
-const encoder = new TextEncoder();
+import { equalDigests, sha256, toHex } from "../../http/digest";
+
+export { sha256, toHex };
+
 const HASHED_ENTRY = /^([^:\s]+):([0-9a-fA-F]{64})$/;
 
 /** One accepted API key: a name (used in logs and rate limits) and the SHA-256 of the key. */
@@ -6,14 +9,6 @@ export interface ApiKeyEntry {
   name: string;
   sha256: Uint8Array;
 }
-
-/** SHA-256 of a UTF-8 string (WebCrypto: same in workerd and Node). */
-export async function sha256(text: string): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(text)));
-}
-
-export const toHex = (bytes: Uint8Array): string =>
-  Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 
 const fromHex = (hex: string): Uint8Array =>
   Uint8Array.from(hex.match(/../g) ?? [], (pair) => Number.parseInt(pair, 16));
@@ -42,12 +37,6 @@ export async function parseApiKeys(spec: string): Promise<ApiKeyEntry[]> {
 }
 
 /** Compares two equal-length digests without an early exit. */
-function equalDigests(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= (a[i] ?? 0) ^ (b[i] ?? 0);
-  return diff === 0;
-}
 
 /** Keys an isolate remembers as verified; beyond this the memory starts over (no unbounded growth). */
 const MAX_VERIFIED = 1024;

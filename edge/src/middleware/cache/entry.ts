@@ -1,5 +1,4 @@
-import type { ToolCall } from "../../completion/request";
-import type { Usage } from "../../proxy/upstream-stream";
+import type { ToolCall, Usage } from "../../proxy/upstream-stream";
 
 /** A completed reply as stored in the cache: format-neutral, so it replays as JSON or as SSE. */
 export interface CachedCompletion {

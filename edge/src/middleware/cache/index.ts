@@ -4,6 +4,13 @@ import type { EdgeHonoEnv } from "../../http/context";
 import type { CacheStore } from "../../state/cache-store";
 import { type CachedCompletion, parseCachedCompletion } from "./entry";
 
+declare module "hono" {
+  interface ContextVariableMap {
+    /** Set by the cache middleware on a MISS: the proxy calls it once a reply completed cleanly. */
+    cacheWrite: ((entry: CachedCompletion) => void) | undefined;
+  }
+}
+
 export type { CachedCompletion } from "./entry";
 
 type C = Context<EdgeHonoEnv>;

@@ -1,10 +1,10 @@
 import type { MiddlewareHandler } from "hono";
-import { type FieldRule, unsupportedParams } from "../../completion/fields";
 import { type EdgeHonoEnv, SWITCHYARD_HEADERS } from "../../http/context";
 import { ApiError } from "../../http/errors";
+import { type FieldRule, unsupportedParams } from "../../routes/fields";
 
 export interface OpenAIParamsOptions {
-  /** Field table of the endpoint (see completion/fields.ts). */
+  /** Field table of the endpoint (see routes/fields.ts). */
   fields: Readonly<Record<string, FieldRule>>;
   /** Operator opt-in (SWITCHYARD_DROP_UNSUPPORTED_PARAMS): drop unsupported fields instead of a 400. */
   drop: boolean;

@@ -1,16 +1,16 @@
-import { createJsonLinesSink } from "../log/json-lines-sink";
-import { createPostgresSink } from "../log/postgres-sink";
-import type { RequestLogSink } from "../log/request-record";
-import type { RoutingPolicy } from "../routing";
-import { autoPolicyFactories } from "../routing";
-import type { CacheStore } from "../state/cache-store";
-import { createMemoryCacheStore } from "../state/memory-cache-store";
-import { createMemoryTokenBucketStore } from "../state/memory-token-bucket-store";
-import type { TokenBucketStore } from "../state/token-bucket-store";
-import { createUpstashCacheStore } from "../state/upstash-cache-store";
-import { createUpstashRedis } from "../state/upstash-redis";
-import { createUpstashTokenBucketStore } from "../state/upstash-token-bucket-store";
-import type { EdgeConfig } from "./index";
+import type { EdgeConfig } from "./config";
+import { createJsonLinesSink } from "./log/json-lines-sink";
+import { createPostgresSink } from "./log/postgres-sink";
+import type { RequestLogSink } from "./log/request-record";
+import type { RoutingPolicy } from "./routing";
+import { autoPolicyFactories } from "./routing";
+import type { CacheStore } from "./state/cache-store";
+import { createMemoryCacheStore } from "./state/memory-cache-store";
+import { createMemoryTokenBucketStore } from "./state/memory-token-bucket-store";
+import type { TokenBucketStore } from "./state/token-bucket-store";
+import { createUpstashCacheStore } from "./state/upstash-cache-store";
+import { createUpstashRedis } from "./state/upstash-redis";
+import { createUpstashTokenBucketStore } from "./state/upstash-token-bucket-store";
 
 /** The edge's swappable parts: shared state, the request log, and the `auto` policy. */
 export interface EdgeDependencies {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createTestEdge } from "../../test/support/harness";
+import { createTestEdge } from "../../../test/support/harness";
 
 const SECRET = "dev-secret-at-least-32-bytes-long-0123456789";
 const BACKENDS = JSON.stringify({ "codegemma-7b": "http://127.0.0.1:9" });

@@ -1,8 +1,8 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import type { EdgeHonoEnv } from "../http/context";
-import { ApiError } from "../http/errors";
-import { mintDevToken } from "../middleware/auth/dev-token";
+import type { EdgeHonoEnv } from "../../http/context";
+import { ApiError } from "../../http/errors";
+import { mintDevToken } from "./dev-token";
 
 const DevTokenRequest = z.strictObject({
   sub: z

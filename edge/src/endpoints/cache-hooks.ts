@@ -1,20 +1,20 @@
 import type { Context } from "hono";
-import type { EdgeHonoEnv } from "../http/context";
-import type { CachedCompletion } from "../middleware/cache/entry";
-import { cacheable, cacheKeyFor } from "../middleware/cache/key";
-import { sseData } from "../proxy/sse";
-import { AUTO_MODEL } from "../routing";
-import { readCompletionRequest } from "./endpoints";
-import { replyFormats, toolCallsAsDeltas } from "./format";
-import type { CompletionDeps } from "./pipeline";
-import { replyMeta, switchyardHeaders } from "./reply-meta";
+import { replyFormats, toolCallsAsDeltas } from "../completion/format";
+import type { CompletionDeps } from "../completion/pipeline";
+import { replyMeta, switchyardHeaders } from "../completion/reply-meta";
 import {
   type CompletionRequest,
   cacheMaterial,
   type Endpoint,
   FALLBACK_HEADER,
   loggedRequest,
-} from "./request";
+} from "../completion/request";
+import type { EdgeHonoEnv } from "../http/context";
+import type { CachedCompletion } from "../middleware/cache/entry";
+import { cacheable, cacheKeyFor } from "../middleware/cache/key";
+import { sseData } from "../proxy/sse";
+import { AUTO_MODEL } from "../routing";
+import { readCompletionRequest } from "./bodies";
 
 type C = Context<EdgeHonoEnv>;
 

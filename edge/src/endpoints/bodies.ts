@@ -1,9 +1,15 @@
 import type { z } from "zod";
+import {
+  type CompletionRequest,
+  type Endpoint,
+  fromChat,
+  fromGenerate,
+  fromTextCompletion,
+} from "../completion/request";
 import { fromResponses } from "../responses/request";
 import { ResponsesRequestSchema } from "../routes/responses";
 import { ChatCompletionRequestSchema, GenerateRequestSchema } from "../routes/schemas";
 import { TextCompletionRequestSchema } from "../routes/text-completions";
-import { type CompletionRequest, type Endpoint, fromChat, fromGenerate, fromTextCompletion } from "./request";
 
 interface EndpointBody<S extends z.ZodType> {
   schema: S;

@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ChatCompletionRequestSchema } from "../routes/schemas";
 import { CHAT_FIELDS, unsupportedParams } from "./fields";
+import { ChatCompletionRequestSchema } from "./schemas";
 
 const API_DOC = resolve(import.meta.dirname, "../../../docs/api.md");
 
