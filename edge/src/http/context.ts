@@ -1,3 +1,5 @@
+import type { ContextVariableMap } from "hono";
+
 /** Who is calling, as established by the auth middleware. */
 export interface Principal {
   kind: "api_key" | "jwt" | "anonymous";
@@ -10,16 +12,11 @@ export interface Principal {
 
 export type CacheStatus = "HIT" | "MISS" | "BYPASS";
 
-/** Values middleware hand to later steps through `c.get`/`c.set`. */
-export interface EdgeVariables {
-  requestId: string;
-  principal: Principal;
-  cacheStatus: CacheStatus;
-  /** Set by the openai-params middleware when the operator lets it drop unsupported fields. */
-  droppedParams: string[] | undefined;
-}
-
-export type EdgeHonoEnv = { Variables: EdgeVariables };
+/**
+ * Hono env of the edge's handlers. Each middleware declares the variables it sets in its own
+ * folder (`declare module "hono" { interface ContextVariableMap {…} }`); this is their union.
+ */
+export type EdgeHonoEnv = { Variables: ContextVariableMap };
 
 /** Response headers that say which model answered and why (also mirrored in bodies). */
 export const SWITCHYARD_HEADERS = {

@@ -1,4 +1,5 @@
 import type { MiddlewareHandler } from "hono";
+import { SWITCHYARD_HEADERS } from "../http/context";
 import type { MetricsPublisher } from "./publisher";
 import type { EdgeMetrics } from "./registry";
 
@@ -49,16 +50,16 @@ export function httpMetrics(options: HttpMetricsOptions): MiddlewareHandler {
     const headersMs = performance.now() - started;
     const route = c.req.routePath || "unmatched";
     const res = c.res;
-    const modelHeader = res.headers.get("x-switchyard-model") ?? "none";
+    const modelHeader = res.headers.get(SWITCHYARD_HEADERS.model) ?? "none";
     const model = models.has(modelHeader) ? modelHeader : "none";
     metrics.httpRequests.inc({ route, status_class: statusClass(res.status), model });
-    const cache = res.headers.get("x-switchyard-cache");
+    const cache = res.headers.get(SWITCHYARD_HEADERS.cache);
     if (cache)
       metrics.cacheLookups.inc({
         result: cache.toLowerCase() === "hit" ? "hit" : cache.toLowerCase() === "miss" ? "miss" : "bypass",
       });
     if (res.status === 429) metrics.rateLimited.inc({ route });
-    const reason = res.headers.get("x-switchyard-route-reason");
+    const reason = res.headers.get(SWITCHYARD_HEADERS.routeReason);
     if (reason && cache?.toUpperCase() !== "HIT" && model !== "none") {
       metrics.routeDecisions.inc({ model, reason: boundedReason(reason) });
     }

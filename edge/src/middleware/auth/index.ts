@@ -4,6 +4,13 @@ import { ApiError } from "../../http/errors";
 import { type ApiKeyEntry, apiKeyMatcher } from "./api-keys";
 import { type JwtVerifier, scopesOf } from "./jwt";
 
+declare module "hono" {
+  interface ContextVariableMap {
+    /** Set by the auth middleware: who is calling. */
+    principal: Principal;
+  }
+}
+
 export { type ApiKeyEntry, parseApiKeys, sha256, toHex } from "./api-keys";
 export { createJwtVerifier, type JwtVerifier } from "./jwt";
 

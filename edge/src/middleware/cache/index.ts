@@ -1,6 +1,6 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { background } from "../../http/background";
-import type { EdgeHonoEnv } from "../../http/context";
+import type { CacheStatus, EdgeHonoEnv } from "../../http/context";
 import type { CacheStore } from "../../state/cache-store";
 import { type CachedCompletion, parseCachedCompletion } from "./entry";
 
@@ -8,6 +8,8 @@ declare module "hono" {
   interface ContextVariableMap {
     /** Set by the cache middleware on a MISS: the proxy calls it once a reply completed cleanly. */
     cacheWrite: ((entry: CachedCompletion) => void) | undefined;
+    /** Set by the cache middleware: whether this reply came from the cache. */
+    cacheStatus: CacheStatus;
   }
 }
 

@@ -3,6 +3,13 @@ import { type EdgeHonoEnv, SWITCHYARD_HEADERS } from "../../http/context";
 import { ApiError } from "../../http/errors";
 import { type FieldRule, unsupportedParams } from "../../routes/fields";
 
+declare module "hono" {
+  interface ContextVariableMap {
+    /** Set by the openai-params middleware when the operator lets it drop unsupported fields. */
+    droppedParams: string[] | undefined;
+  }
+}
+
 export interface OpenAIParamsOptions {
   /** Field table of the endpoint (see routes/fields.ts). */
   fields: Readonly<Record<string, FieldRule>>;

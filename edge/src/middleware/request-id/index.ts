@@ -1,6 +1,13 @@
 import type { MiddlewareHandler } from "hono";
 import { type EdgeHonoEnv, SWITCHYARD_HEADERS } from "../../http/context";
 
+declare module "hono" {
+  interface ContextVariableMap {
+    /** Set by the request-id middleware: this request's id (also the `x-request-id` header). */
+    requestId: string;
+  }
+}
+
 export interface RequestIdOptions {
   /** Generates an id when the client sent none (or an unusable one). Default: crypto.randomUUID. */
   generate?: () => string;

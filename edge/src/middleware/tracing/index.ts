@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import { background } from "../../http/background";
+import { SWITCHYARD_HEADERS } from "../../http/context";
 import { type EdgeSpan, spanOf } from "../../http/span";
 
 export { type EdgeSpan, spanOf };
@@ -104,9 +105,9 @@ export function tracing(options: TracingOptions): MiddlewareHandler {
       attr("http.request.method", c.req.method),
       attr("http.route", route),
       attr("http.response.status_code", res.status),
-      attr("switchyard.model", res.headers.get("x-switchyard-model") ?? "none"),
-      attr("switchyard.route_reason", res.headers.get("x-switchyard-route-reason") ?? "none"),
-      attr("switchyard.cache", res.headers.get("x-switchyard-cache") ?? "none"),
+      attr("switchyard.model", res.headers.get(SWITCHYARD_HEADERS.model) ?? "none"),
+      attr("switchyard.route_reason", res.headers.get(SWITCHYARD_HEADERS.routeReason) ?? "none"),
+      attr("switchyard.cache", res.headers.get(SWITCHYARD_HEADERS.cache) ?? "none"),
     ];
     const send = () =>
       (options.fetch ?? fetch)(`${endpoint.replace(/\/$/, "")}/v1/traces`, {
