@@ -1,8 +1,8 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { fnv1a } from "../../edge/src/routing/features/index.js";
 import { checkAnswer, heuristicScore } from "./checkers.js";
-import type { RunRecord } from "./collect.js";
 import { loadPrices, readJsonl } from "./data.js";
+import type { RunRecord } from "./run-record.js";
 
 export interface JudgeOptions {
   /** Base URL of any OpenAI-compatible endpoint. */

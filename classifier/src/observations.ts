@@ -1,6 +1,6 @@
 import { createHmac } from "node:crypto";
 import pg from "pg";
-import type { RunRecord } from "./collect.js";
+import type { RunRecord } from "./run-record.js";
 
 /** The table from infra/db/migrations/0002_router_observations.sql (applied by `npm run db:migrate`). */
 export const OBSERVATIONS_TABLE = "router_observations";
