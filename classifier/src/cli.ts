@@ -13,7 +13,8 @@ const USAGE = `router <command> [options]
   label     --runs RUNS.jsonl --out DATA.jsonl [--prices FILE.json] [--judge-url URL --judge-model ID [--rubric FILE]]
 
 Data: one JSON object a line, {id, prompt, scores: {model: score}, cost?: {model: usd}, task?, split?};
-scores in [0,1] (success, partial credit, preference probability) or 1-10 judge scores; a row
+scores in [0,1] (success, partial credit, preference probability), 0-10 or 1-10 judge ratings, or
+percentages; no split field: 20% of rows (by prompt hash) held out as test; a row
 may leave models out. The roster defaults to the production roster; when the data does not score
 all of it, every model the data scores (on at least half of the rows) is used.`;
 
