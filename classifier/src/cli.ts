@@ -5,7 +5,7 @@ import { PRODUCTION_ROSTER } from "./data.js";
 const USAGE = `router <command> [options]
 
   setup     creates classifier/.venv with the training dependencies (requirements.txt); once per machine
-  train     --data FILE.jsonl --out DIR [--prices FILE.json] [--roster a,b,c] [--quick]
+  train     --data FILE.jsonl --out DIR [--prices FILE.json] [--roster a,b,c] [--split all] [--quick]
   evaluate  --router DIR --data FILE.jsonl [--split test|train|all] [--prices FILE.json] [--curve-svg FILE.svg]
             [--decisions FILE.jsonl] [--max-quality-loss X]
   collect   --prompts FILE.jsonl --out RUNS.jsonl [--backends JSON | --backend id=url ...] [--max-tokens N] [--run-id ID]
@@ -74,7 +74,16 @@ async function main(argv: string[]): Promise<void> {
     }
     case "train": {
       const { train } = await import("./train.js");
-      train({ data: need("data"), out: need("out"), prices: values.prices, roster, quick: values.quick });
+      if (values.split !== undefined && values.split !== "all")
+        throw new UsageError(`train: --split takes only "all" (fit every row), got "${values.split}"`);
+      train({
+        data: need("data"),
+        out: need("out"),
+        prices: values.prices,
+        roster,
+        quick: values.quick,
+        split: values.split,
+      });
       return;
     }
     case "evaluate": {

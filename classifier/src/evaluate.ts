@@ -19,6 +19,7 @@ import {
   scoreMatrix,
   scoreScale,
   selectSplit,
+  sha256File,
   trainingRows,
 } from "./data.js";
 import {
@@ -81,13 +82,17 @@ export async function evaluate(opts: EvaluateOptions) {
     );
   }
   const all = loadRows(opts.data);
-  const split = opts.split ?? (all.some((r) => r.split === "test") ? "test" : "all");
+  // The file train read (same bytes) holds rows it fitted: default to its held-out test rows.
+  // Another file is unseen as a whole, unless it names its own test rows.
+  const sameFile = meta.training?.data_sha256 === sha256File(opts.data);
+  const ownTests = all.some((r) => r.split === "test" && !r.auto_split);
+  const split = opts.split ?? (sameFile ? "test" : ownTests ? "test" : "all");
   const models = meta.models;
   const scores01 = (rs: RoutingRow[]) => scoreMatrix(rs, models, scale);
   // The scale training read the labels on (a test split alone may not reveal it, e.g. no 10s in it).
   const trainedScale = meta.training?.score_scale;
   const scale = isScoreScale(trainedScale) ? trainedScale : scoreScale(all);
-  if (split === "all" || split === "train")
+  if (sameFile && (split === "all" || split === "train" || meta.training?.split_source === "all"))
     process.stderr.write(
       `router evaluate: split "${split}" includes rows train fitted on: in-sample figures, not a held-out result\n`,
     );

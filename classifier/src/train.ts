@@ -33,6 +33,8 @@ export interface TrainOptions {
   out: string;
   prices?: string;
   roster: readonly string[];
+  /** "all": fit every row, ignoring `split` (the file holds training data only); default: all but `test`. */
+  split?: string;
   /** Quick mode for tests: fewer CV folds and trees. */
   quick?: boolean;
   python?: string;
@@ -60,7 +62,8 @@ export function train(opts: TrainOptions): void {
   const python = opts.python ?? routerPython();
   assertPythonDeps(python);
   const all = loadRows(opts.data);
-  const rows = trainingRows(all);
+  // --split all: the file is training data only (its test rows live elsewhere): fit every row.
+  const rows = opts.split === "all" ? all : trainingRows(all);
   const { models, matched } = resolveRoster(rows, opts.roster);
   if (models.length < 2) throw new Error("need at least two models scored on at least half of the rows");
   const scale = scoreScale(rows);
@@ -90,7 +93,8 @@ export function train(opts: TrainOptions): void {
       assumed_output_tokens: ASSUMED_OUTPUT_TOKENS,
       score_scale: scale,
       // "file": the data's own `split` field; "auto": none given, 20% held out by prompt hash
-      split_source: all.some((r) => r.auto_split) ? "auto" : "file",
+      // "all": --split all, every row fitted
+      split_source: opts.split === "all" ? "all" : all.some((r) => r.auto_split) ? "auto" : "file",
       rows: rows.map((r, i) => ({
         scores: scores[i],
         costs: costs[i],

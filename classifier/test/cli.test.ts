@@ -161,6 +161,45 @@ describe("router CLI: train then evaluate, end to end (TS features, Python Light
     expect(all.stderr).toContain("in-sample");
   });
 
+  it("train --split all fits every row; evaluate on another file scores all of it as unseen", () => {
+    const data = join(dir, "syn-trainonly.jsonl");
+    const other = join(dir, "syn-other.jsonl");
+    const prices = join(dir, "prices-trainonly.json");
+    writeSyntheticDataset(data, { bare: true });
+    writeSyntheticDataset(other, { bare: true, rows: 150 });
+    writeSyntheticPrices(prices);
+    const out = join(dir, "router-trainonly");
+    const t = router([
+      "train",
+      "--data",
+      data,
+      "--prices",
+      prices,
+      "--out",
+      out,
+      "--quick",
+      "--split",
+      "all",
+    ]);
+    expect(t.code, t.stderr).toBe(0);
+    const meta = JSON.parse(readFileSync(join(out, "router.meta.json"), "utf8"));
+    expect(meta.training.rows).toBe(360);
+    expect(meta.training.split_source).toBe("all");
+    const e = router(["evaluate", "--router", out, "--data", other, "--prices", prices]);
+    expect(e.code, e.stderr).toBe(0);
+    const report = JSON.parse(e.stdout);
+    expect(report.split).toBe("all");
+    expect(report.n).toBe(150);
+    expect(e.stderr).not.toContain("in-sample");
+    // the file it fitted, whatever split is asked for, is in-sample and says so
+    const same = router(["evaluate", "--router", out, "--data", data, "--prices", prices]);
+    expect(same.code, same.stderr).toBe(0);
+    expect(same.stderr).toContain("in-sample");
+    const bad = router(["train", "--data", data, "--prices", prices, "--out", out, "--split", "test"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--split takes only "all"');
+  });
+
   it("fails with a clear message on bad input", () => {
     const missing = router(["train", "--out", join(dir, "x")]);
     expect(missing.code).toBe(2);
