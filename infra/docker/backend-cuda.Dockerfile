@@ -22,7 +22,7 @@ COPY backends/ backends/
 RUN npm run build -w backends
 # The words shared with the edge (error kinds, metric names, prompt hash), imported relatively.
 COPY vocabulary/ vocabulary/
-RUN npx esbuild vocabulary/errors.ts vocabulary/metrics.ts vocabulary/prompt-hash.ts --outdir=vocabulary \
+RUN npx esbuild vocabulary/errors.ts vocabulary/log-fields.ts vocabulary/metrics.ts vocabulary/prompt-hash.ts --outdir=vocabulary \
   --format=esm --platform=node --target=node20 --log-level=warning
 
 # Node itself comes from the official image: same version as the build stage, no apt repo needed.

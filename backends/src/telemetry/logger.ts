@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { LOG_FIELDS } from "../../../vocabulary/log-fields.js";
 import { hmacPromptHash } from "../../../vocabulary/prompt-hash.js";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
@@ -18,7 +19,14 @@ export function createJsonLogger(
 ): Logger {
   return {
     log(level, msg, fields = {}) {
-      write(JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields }));
+      write(
+        JSON.stringify({
+          [LOG_FIELDS.time]: new Date().toISOString(),
+          [LOG_FIELDS.level]: level,
+          [LOG_FIELDS.msg]: msg,
+          ...fields,
+        }),
+      );
     },
   };
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createJsonLinesSink } from "./json-lines-sink";
+import { logFieldsOf } from "./request-record";
 import { sampleRecord } from "./sample-record.fixture";
 
 describe("createJsonLinesSink", () => {
@@ -10,7 +11,12 @@ describe("createJsonLinesSink", () => {
     await sink.write({ ...sampleRecord, id: "req_2" });
     expect(lines).toHaveLength(2);
     expect(lines.every((l) => !l.includes("\n"))).toBe(true);
-    expect(JSON.parse(lines[0] ?? "")).toEqual({ msg: "request", ...sampleRecord });
+    expect(JSON.parse(lines[0] ?? "")).toEqual({ msg: "request", ...logFieldsOf(sampleRecord) });
+    expect(JSON.parse(lines[0] ?? "")).toMatchObject({
+      requested_model: "auto",
+      user_id: "alice",
+      trace_id: null,
+    });
   });
 
   it("batches the records of one window into one write, in order; each write resolves once written", async () => {
@@ -19,7 +25,7 @@ describe("createJsonLinesSink", () => {
     const first = [sink.write(sampleRecord), sink.write({ ...sampleRecord, id: "req_2" })];
     expect(batches).toHaveLength(0);
     await Promise.all(first);
-    expect(batches.map((b) => b.map((l) => (JSON.parse(l) as { id: string }).id))).toEqual([
+    expect(batches.map((b) => b.map((l) => (JSON.parse(l) as { request_id: string }).request_id))).toEqual([
       [sampleRecord.id, "req_2"],
     ]);
     // A full batch goes out at once, without waiting for the window.
@@ -43,7 +49,7 @@ describe("createJsonLinesSink", () => {
       printed
         .join("\n")
         .split("\n")
-        .map((l) => (JSON.parse(l) as { id: string }).id),
+        .map((l) => (JSON.parse(l) as { request_id: string }).request_id),
     ).toEqual([sampleRecord.id, "req_2"]);
   });
 

@@ -1,4 +1,5 @@
-import type { RequestLogSink } from "./request-record";
+import { LOG_FIELDS } from "../../../vocabulary/log-fields";
+import { logFieldsOf, type RequestLogSink } from "./request-record";
 
 export interface JsonLinesSinkOptions {
   /** Writes a batch of lines (default: one console.log of the lines joined by "\n"). */
@@ -10,7 +11,7 @@ export interface JsonLinesSinkOptions {
 }
 
 /**
- * The embedded request log: one JSON line per record (`{"msg":"request",...record}`), by default
+ * The embedded request log: one JSON line per record (`{"msg":"request",...record}` with the snake_case names of REQUEST_LOG_COLUMNS), by default
  * on stdout via console.log, which workerd, `wrangler dev`, `wrangler tail` and Workers Logs all
  * capture. Lines are batched: the records of a short window (50 ms) go out in one console.log,
  * since each call crosses into the runtime and its logging; still one line per record. `write`
@@ -49,7 +50,7 @@ export function createJsonLinesSink(options: JsonLinesSinkOptions = {}): Request
     write(record) {
       let line: string;
       try {
-        line = JSON.stringify({ msg: "request", ...record });
+        line = JSON.stringify({ [LOG_FIELDS.msg]: "request", ...logFieldsOf(record) });
       } catch {
         return Promise.resolve();
       }

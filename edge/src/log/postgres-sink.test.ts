@@ -110,8 +110,8 @@ describe.skipIf(!env)("createPostgresSink against the real PostgreSQL via wsprox
     const logged = JSON.parse(lines[0] ?? "{}");
     expect(logged).toMatchObject({
       msg: "request log write failed",
-      failedWrites: 1,
-      record: { id: record.id },
+      failed_writes: 1,
+      record: { request_id: record.id },
     });
   });
 

@@ -1,5 +1,12 @@
 import { Client, type neonConfig } from "@neondatabase/serverless";
-import type { RequestLogSink, RequestRecord } from "./request-record";
+import { LOG_FIELDS } from "../../../vocabulary/log-fields";
+import {
+  columnValuesOf,
+  logFieldsOf,
+  REQUEST_LOG_COLUMNS,
+  type RequestLogSink,
+  type RequestRecord,
+} from "./request-record";
 
 type WebSocketConstructor = NonNullable<(typeof neonConfig)["webSocketConstructor"]>;
 
@@ -31,59 +38,9 @@ export interface PostgresSink extends RequestLogSink {
   stats(): RequestLogStats;
 }
 
-const COLUMNS = [
-  "id",
-  '"timestamp"',
-  "user_id",
-  "endpoint",
-  "requested_model",
-  "model_id",
-  "status",
-  "outcome",
-  "error_code",
-  "cache",
-  "stream",
-  "latency_ms",
-  "ttft_ms",
-  "prompt_tokens",
-  "completion_tokens",
-  "route_reason",
-  "route_confidence",
-  "attempts",
-  "fallback_from",
-  "continued_after",
-  "prompt_hash",
-  "trace_id",
-] as const;
+const COLUMNS = Object.values(REQUEST_LOG_COLUMNS).map((name) => `"${name}"`);
 
 const INSERT_SQL = `INSERT INTO requests (${COLUMNS.join(", ")}) VALUES (${COLUMNS.map((_, i) => `$${i + 1}`).join(", ")}) ON CONFLICT (id) DO NOTHING`;
-
-function rowValues(r: RequestRecord): unknown[] {
-  return [
-    r.id,
-    r.timestamp,
-    r.user,
-    r.endpoint,
-    r.requestedModel,
-    r.modelId,
-    r.status,
-    r.outcome,
-    r.errorCode,
-    r.cache,
-    r.stream,
-    r.latencyMs,
-    r.ttftMs,
-    r.promptTokens,
-    r.completionTokens,
-    r.routeReason,
-    r.routeConfidence,
-    r.attempts,
-    r.fallbackFrom,
-    r.continuedAfter,
-    r.promptHash,
-    r.traceId,
-  ];
-}
 
 /** Closes the driver's WebSocket of a client that never finished connecting. */
 function abandon(client: Client): void {
@@ -142,7 +99,7 @@ export function createPostgresSink(opts: PostgresSinkOptions): PostgresSink {
         (async () => {
           await client.connect();
           connected = true;
-          await client.query(INSERT_SQL, rowValues(record));
+          await client.query(INSERT_SQL, columnValuesOf(record));
         })(),
         timeout,
       ]);
@@ -170,10 +127,10 @@ export function createPostgresSink(opts: PostgresSinkOptions): PostgresSink {
           opts.onFailure?.();
           logLine(
             JSON.stringify({
-              msg: "request log write failed",
-              error: err instanceof Error ? err.message : String(err),
-              failedWrites: counters.failed,
-              record,
+              [LOG_FIELDS.msg]: "request log write failed",
+              [LOG_FIELDS.error]: err instanceof Error ? err.message : String(err),
+              failed_writes: counters.failed,
+              record: logFieldsOf(record),
             }),
           );
         } catch {

@@ -1,6 +1,7 @@
 import { type Context as OtelContext, trace } from "@opentelemetry/api";
 import type { MiddlewareHandler } from "hono";
 import { routePath } from "hono/route";
+import { LOG_FIELDS } from "../../../../vocabulary/log-fields.js";
 import { type AppEnv, observationOf } from "../../app-env.js";
 import type { Logger } from "../../telemetry/logger.js";
 
@@ -38,22 +39,22 @@ export function requestLog(options: RequestLogOptions): MiddlewareHandler<AppEnv
             : "info",
         "request",
         {
-          request_id: c.get("requestId"),
-          trace_id: spanContext?.traceId,
-          span_id: spanContext?.spanId,
-          model: modelId,
+          [LOG_FIELDS.requestId]: c.get("requestId"),
+          [LOG_FIELDS.traceId]: spanContext?.traceId,
+          [LOG_FIELDS.spanId]: spanContext?.spanId,
+          [LOG_FIELDS.model]: modelId,
           method: c.req.method,
           route,
-          status,
-          duration_ms: Math.round((performance.now() - started) * 10) / 10,
-          stream: observation.stream,
-          error_kind: errorKind,
-          prompt_hash: observation.promptHash,
-          prompt_tokens: observation.promptTokens,
-          completion_tokens: observation.completionTokens,
-          finish_reason: observation.finishReason,
+          [LOG_FIELDS.status]: status,
+          [LOG_FIELDS.durationMs]: Math.round((performance.now() - started) * 10) / 10,
+          [LOG_FIELDS.stream]: observation.stream,
+          [LOG_FIELDS.errorKind]: errorKind,
+          [LOG_FIELDS.promptHash]: observation.promptHash,
+          [LOG_FIELDS.promptTokens]: observation.promptTokens,
+          [LOG_FIELDS.completionTokens]: observation.completionTokens,
+          [LOG_FIELDS.finishReason]: observation.finishReason,
           queue_ms: observation.queueMs,
-          ttft_ms: observation.ttftMs,
+          [LOG_FIELDS.ttftMs]: observation.ttftMs,
           tokens_per_second: observation.tokensPerSecond,
         },
       );
