@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { realServiceEnv } from "../../edge/src/state/real-services.fixture";
+import { realServiceEnv } from "../../edge/test/support/real-services";
 import { MIGRATIONS_DIR, migrate } from "./migrate";
 
 const env = realServiceEnv(["DATABASE_URL"], "migration tests (real PostgreSQL)");

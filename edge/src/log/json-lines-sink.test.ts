@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { sampleRecord } from "../../test/support/sample-record";
 import { createJsonLinesSink } from "./json-lines-sink";
 import { logFieldsOf } from "./request-record";
-import { sampleRecord } from "./sample-record.fixture";
 
 describe("createJsonLinesSink", () => {
   it("writes one parseable JSON line per record", async () => {

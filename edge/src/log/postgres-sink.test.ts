@@ -4,9 +4,9 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import ws from "ws";
 import { hmacPromptHash } from "../../../vocabulary/prompt-hash";
-import { realServiceEnv } from "../state/real-services.fixture";
+import { realServiceEnv } from "../../test/support/real-services";
+import { sampleRecord } from "../../test/support/sample-record";
 import { createPostgresSink } from "./postgres-sink";
-import { sampleRecord } from "./sample-record.fixture";
 
 const env = realServiceEnv(
   ["DATABASE_URL", "SWITCHYARD_NEON_WSPROXY"],

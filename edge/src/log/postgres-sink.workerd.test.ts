@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { workerdServiceEnv } from "../state/workerd-env.fixture";
+import { sampleRecord } from "../../test/support/sample-record";
+import { workerdServiceEnv } from "../../test/support/workerd-env";
 import { createPostgresSink } from "./postgres-sink";
-import { sampleRecord } from "./sample-record.fixture";
 
 const env = workerdServiceEnv(["DATABASE_URL", "SWITCHYARD_NEON_WSPROXY"], "Postgres request log in workerd");
 

@@ -1,6 +1,6 @@
 import { Redis } from "@upstash/redis/cloudflare";
 import { describe, expect, it } from "vitest";
-import { realServiceEnv } from "./real-services.fixture";
+import { realServiceEnv } from "../../test/support/real-services";
 import { createUpstashCacheStore } from "./upstash-cache-store";
 import { createUpstashRedis } from "./upstash-redis";
 

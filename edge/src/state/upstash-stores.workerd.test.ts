@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { workerdServiceEnv } from "../../test/support/workerd-env";
 import { createUpstashCacheStore } from "./upstash-cache-store";
 import { createUpstashRedis } from "./upstash-redis";
 import { createUpstashTokenBucketStore } from "./upstash-token-bucket-store";
-import { workerdServiceEnv } from "./workerd-env.fixture";
 
 const env = workerdServiceEnv(
   ["UPSTASH_REDIS_REST_URL", "UPSTASH_REDIS_REST_TOKEN"],

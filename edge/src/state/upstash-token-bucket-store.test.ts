@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { realServiceEnv } from "../../test/support/real-services";
 import { createMemoryTokenBucketStore } from "./memory-token-bucket-store";
-import { realServiceEnv } from "./real-services.fixture";
 import { idleTtlSeconds } from "./token-bucket-math";
 import { createUpstashRedis } from "./upstash-redis";
 import { createUpstashTokenBucketStore } from "./upstash-token-bucket-store";

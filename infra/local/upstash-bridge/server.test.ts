@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { Ratelimit } from "@upstash/ratelimit";
 import { Redis } from "@upstash/redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { realServiceEnv } from "../../../edge/src/state/real-services.fixture";
+import { realServiceEnv } from "../../../edge/test/support/real-services";
 import { createUpstashBridge } from "./server";
 
 const env = realServiceEnv(["REDIS_URL"], "Upstash bridge tests (real redis-server)");

@@ -1,4 +1,4 @@
-import type { RequestRecord } from "./request-record";
+import type { RequestRecord } from "../../src/log/request-record";
 
 /** A complete, realistic request record for sink tests. */
 export const sampleRecord: RequestRecord = {
