@@ -116,6 +116,10 @@ export function fallbackChoice(
   return /^(true|1|yes)$/i.test(header?.trim() ?? "") ? { kind: "cascade" } : { kind: "none" };
 }
 
+/** OpenAI's `stop` (one string, a list, or absent) as a list or null. */
+const stopList = (stop: string | string[] | null | undefined): string[] | null =>
+  stop === undefined || stop === null ? null : typeof stop === "string" ? [stop] : stop;
+
 /** A chat request; `fallbackHeader` is the client's x-switchyard-fallback header, if any. */
 export function fromChat(body: ChatCompletionRequest, fallbackHeader?: string): CompletionRequest {
   return {
@@ -127,12 +131,7 @@ export function fromChat(body: ChatCompletionRequest, fallbackHeader?: string): 
     temperature: body.temperature ?? null,
     topP: body.top_p ?? null,
     seed: body.seed ?? null,
-    stop:
-      body.stop === undefined || body.stop === null
-        ? null
-        : typeof body.stop === "string"
-          ? [body.stop]
-          : body.stop,
+    stop: stopList(body.stop),
     stream: body.stream ?? false,
     includeUsage: body.stream_options?.include_usage ?? false,
     forwarded: forwardedFields(body),
@@ -175,12 +174,7 @@ export function fromTextCompletion(body: TextCompletionRequest, fallbackHeader?:
     temperature: body.temperature ?? null,
     topP: body.top_p ?? null,
     seed: body.seed ?? null,
-    stop:
-      body.stop === undefined || body.stop === null
-        ? null
-        : typeof body.stop === "string"
-          ? [body.stop]
-          : body.stop,
+    stop: stopList(body.stop),
     stream: body.stream ?? false,
     includeUsage: body.stream_options?.include_usage ?? false,
     forwarded,
