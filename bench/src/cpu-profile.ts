@@ -12,7 +12,6 @@
  */
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import WebSocket from "ws";
 import { loadCatalogue } from "../../backends/src/catalogue/index.js";
 import { startFakeBackend } from "../../edge/test/support/fake-backend.js";
 import { nonceFor, promptFor } from "./prompts.js";
@@ -20,6 +19,7 @@ import { sendChat } from "./request.js";
 import { runLoad } from "./runner.js";
 import { freePort, type Service, stopAll } from "./services.js";
 import { newApiKey, startEdge } from "./stack.js";
+import { connectInspector } from "./workerd/inspector.js";
 
 interface ProfileNode {
   id: number;
@@ -105,33 +105,7 @@ async function main(): Promise<void> {
       await upstream.close();
     });
   }
-  const targets = (await (await fetch(`http://127.0.0.1:${port}/json`)).json()) as {
-    webSocketDebuggerUrl: string;
-    title?: string;
-    url?: string;
-  }[];
-  // workerd lists one target per worker: the edge itself, not the assets front worker.
-  const url = (
-    targets.find((t) => `${t.title ?? ""} ${t.url ?? ""}`.includes(values.worker as string)) ?? targets[0]
-  )?.webSocketDebuggerUrl;
-  if (!url) throw new Error("no inspector target");
-  const ws = new WebSocket(url);
-  await new Promise((resolve, reject) => {
-    ws.once("open", resolve);
-    ws.once("error", reject);
-  });
-  let id = 0;
-  const pending = new Map<number, (result: unknown) => void>();
-  ws.on("message", (data) => {
-    const msg = JSON.parse(String(data)) as { id?: number; result?: unknown };
-    if (msg.id !== undefined) pending.get(msg.id)?.(msg.result);
-  });
-  const call = (method: string, params: Record<string, unknown> = {}) =>
-    new Promise<unknown>((resolve) => {
-      const n = ++id;
-      pending.set(n, resolve);
-      ws.send(JSON.stringify({ id: n, method, params }));
-    });
+  const { ws, call } = await connectInspector(Number(port), values.worker as string);
   await call("Profiler.enable");
   await call("Profiler.setSamplingInterval", { interval: 200 });
   await call("Profiler.start");

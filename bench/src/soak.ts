@@ -16,6 +16,7 @@ import { freePort, type Service, stopAll } from "./services.js";
 import { soakResultFile, soakSection, spliceSoakSection } from "./soak-report.js";
 import { startEdge } from "./stack.js";
 import { percentile } from "./stats.js";
+import { connectInspector } from "./workerd/inspector.js";
 
 export interface SoakSample {
   /** Seconds since the load started. */
@@ -75,29 +76,7 @@ const groupCpuMs = (group: number) =>
     .reduce((sum, p) => sum + p.ms, 0);
 /** A probe of the edge worker's JS heap after a full GC, over workerd's V8 inspector. */
 async function heapProbe(port: number): Promise<() => Promise<number>> {
-  const { default: WebSocket } = await import("ws");
-  const targets = (await (await fetch(`http://127.0.0.1:${port}/json`)).json()) as {
-    webSocketDebuggerUrl: string;
-    title?: string;
-  }[];
-  const target = targets.find((t) => (t.title ?? "").includes("edge")) ?? targets[0];
-  const ws = new WebSocket(target?.webSocketDebuggerUrl as string);
-  await new Promise((resolve, reject) => {
-    ws.once("open", resolve);
-    ws.once("error", reject);
-  });
-  let id = 0;
-  const pending = new Map<number, (result: unknown) => void>();
-  ws.on("message", (data) => {
-    const msg = JSON.parse(String(data)) as { id?: number; result?: unknown };
-    if (msg.id !== undefined) pending.get(msg.id)?.(msg.result);
-  });
-  const call = (method: string) =>
-    new Promise<unknown>((resolve) => {
-      const n = ++id;
-      pending.set(n, resolve);
-      ws.send(JSON.stringify({ id: n, method, params: {} }));
-    });
+  const { ws, call } = await connectInspector(port, "edge");
   const chunks: string[] = [];
   ws.on("message", (data) => {
     const msg = JSON.parse(String(data)) as { method?: string; params?: { chunk?: string } };
