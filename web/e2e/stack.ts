@@ -28,6 +28,8 @@ export interface Stack {
   jwtSecret: string;
   /** Mints a development JWT with the repository's own tool (`npm run token`). */
   token: (subject: string) => Promise<string>;
+  /** Stops one model's backend (the demo's forced fallback); the rest keeps running. */
+  stopBackend: (model: string) => Promise<void>;
   stop: () => Promise<void>;
 }
 
@@ -65,6 +67,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   };
   try {
     const backends: Record<string, string> = {};
+    const backendProcesses: Record<string, Started> = {};
     const backendsReady: Promise<void>[] = [];
     for (const model of options.models) {
       const port = await freePort();
@@ -95,6 +98,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         },
       );
       started.push(backend);
+      backendProcesses[model] = backend;
       backends[model] = `http://127.0.0.1:${port}`;
       backendsReady.push(waitForUrl(`${backends[model]}/ready`, backendReadyMs, backend));
     }
@@ -130,7 +134,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       });
       return stdout.trim();
     };
-    return { edgeUrl, backends, jwtSecret, token, stop: stopAll };
+    const stopBackend = async (model: string) => {
+      const backend = backendProcesses[model];
+      if (!backend) throw new Error(`no backend for ${model}`);
+      await stop(backend);
+    };
+    return { edgeUrl, backends, jwtSecret, token, stopBackend, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;
