@@ -16,8 +16,8 @@ import { join } from "node:path";
 import { chromium, type Page } from "playwright-core";
 import { parse, stringify } from "yaml";
 import { dashboards } from "../observability/grafana/dashboards";
-import { legendOf, type PanelSeries, renderDashboardHtml } from "../observability/grafana/render-html";
-import { substituteGrafanaVariables } from "../observability/test/promql";
+import { queryPanels } from "../observability/grafana/query-panels";
+import { renderDashboardHtml } from "../observability/grafana/render-html";
 import { repoRoot, type Stack, startStack } from "../web/e2e/stack";
 
 const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -68,7 +68,7 @@ async function caption(page: Page, text: string) {
       bar.id = "demo-caption";
       bar.setAttribute(
         "style",
-        "position:fixed;bottom:12px;left:50%;transform:translateX(-50%);z-index:99999;background:#0c4a6e;color:#fff;font:600 16px system-ui,sans-serif;padding:8px 16px;border-radius:8px;box-shadow:0 2px 8px rgba(0,0,0,.3);pointer-events:none",
+        "position:fixed;bottom:96px;left:50%;transform:translateX(-50%);z-index:99999;background:#0c4a6e;color:#fff;font:600 16px system-ui,sans-serif;padding:8px 16px;border-radius:8px;box-shadow:0 2px 8px rgba(0,0,0,.3);pointer-events:none",
       );
       document.body.appendChild(bar);
     }
@@ -88,7 +88,7 @@ async function ask(page: Page, prompt: string) {
   for (let i = 0; i < 240 && (await reply.getAttribute("data-status")) === "streaming"; i++) await sleep(250);
   const model = await reply.getByTestId("model-badge").textContent();
   console.log(`demo: "${prompt}" -> ${model} (${await reply.getAttribute("data-status")})`);
-  await sleep(2_500);
+  await sleep(4_000);
   return reply;
 }
 
@@ -154,33 +154,14 @@ async function startPrometheus(stack: Stack, dir: string) {
   };
 }
 
-/** Every panel's series over the demo's time range, queried from the live Prometheus. */
-async function dashboardData(promUrl: string, start: number, end: number) {
-  const result: Array<{ html: string; title: string }> = [];
+/** Every dashboard rendered from the live Prometheus data over the demo's time range. */
+async function dashboardViews(promUrl: string, start: number, end: number) {
+  const views: Array<{ html: string; title: string }> = [];
   for (const d of dashboards) {
-    const data = new Map<number, PanelSeries[]>();
-    for (const panel of d.panels) {
-      const series: PanelSeries[] = [];
-      for (const target of panel.targets) {
-        const query = substituteGrafanaVariables(target.expr)
-          .replace("[5m]", "[30s]")
-          .replace("[1h]", "[2m]");
-        const url = `${promUrl}/api/v1/query_range?query=${encodeURIComponent(query)}&start=${start}&end=${end}&step=2`;
-        const body = (await (await fetch(url)).json()) as {
-          data?: { result: Array<{ metric: Record<string, string>; values: Array<[number, string]> }> };
-        };
-        for (const r of body.data?.result ?? []) {
-          series.push({
-            legend: legendOf(target.legendFormat, r.metric),
-            points: r.values.map(([t, v]) => [t, Number(v)]),
-          });
-        }
-      }
-      data.set(panel.id, series);
-    }
-    result.push({ html: renderDashboardHtml(d, data, viewport.width), title: d.title });
+    const data = await queryPanels(promUrl, d, start, end);
+    views.push({ html: renderDashboardHtml(d, data, viewport.width), title: d.title });
   }
-  return result;
+  return views;
 }
 
 async function session(stack: Stack, promUrl: string, framesDir: string) {
@@ -253,7 +234,7 @@ async function session(stack: Stack, promUrl: string, framesDir: string) {
 
     // Two more scrapes, so the last requests are in the panels.
     await sleep(3_000);
-    const views = await dashboardData(promUrl, startedAt, Date.now() / 1000);
+    const views = await dashboardViews(promUrl, startedAt, Date.now() / 1000);
     for (const view of views) {
       await page.setContent(view.html);
       await caption(page, `5. Grafana dashboard "${view.title}", rendered from the live Prometheus data`);
@@ -261,7 +242,7 @@ async function session(stack: Stack, promUrl: string, framesDir: string) {
       const height = await page.evaluate(() => document.body.scrollHeight);
       for (let y = 0; y < height - viewport.height; y += 240) {
         await page.evaluate((top) => window.scrollTo({ top }), y + 240);
-        await sleep(1_200);
+        await sleep(2_000);
       }
       await sleep(2_000);
     }

@@ -10,19 +10,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
+import { substituteGrafanaVariables } from "../grafana/query-panels";
 import { type RunResult, run } from "./tools";
 
-/** Grafana variables replaced by values promtool accepts (the queries must stay parseable). */
-const grafanaVariables: Array<[RegExp, string]> = [
-  [/\$__rate_interval/g, "5m"],
-  [/\$__interval/g, "1m"],
-  [/\$__range/g, "1h"],
-  [/\$model/g, ".*"],
-];
-
-export function substituteGrafanaVariables(expr: string): string {
-  return grafanaVariables.reduce((current, [pattern, value]) => current.replace(pattern, value), expr);
-}
+export { substituteGrafanaVariables };
 
 export function checkExpressions(promtool: string, exprs: Array<{ name: string; expr: string }>): RunResult {
   const dir = mkdtempSync(join(tmpdir(), "switchyard-promql-"));

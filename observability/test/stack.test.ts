@@ -23,7 +23,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { freePort, type Spawned, spawnLogged, waitForOk } from "../../edge/test/support/processes";
 import { dashboards, panelExpressions } from "../grafana/dashboards";
-import { legendOf, type PanelSeries, renderDashboardHtml } from "../grafana/render-html";
+import { queryPanels } from "../grafana/query-panels";
+import { renderDashboardHtml } from "../grafana/render-html";
 import { substituteGrafanaVariables } from "./promql";
 import { findTool, observabilityDir, repoRoot } from "./tools";
 
@@ -440,28 +441,7 @@ describe("dashboards rendered from the real data (docs screenshot)", () => {
     });
     try {
       for (const d of dashboards) {
-        const data = new Map<number, PanelSeries[]>();
-        for (const panel of d.panels) {
-          const series: PanelSeries[] = [];
-          for (const target of panel.targets) {
-            const query = substituteGrafanaVariables(target.expr)
-              .replace("[5m]", "[30s]")
-              .replace("[1h]", "[2m]");
-            const url = `${promUrl}/api/v1/query_range?query=${encodeURIComponent(query)}&start=${start}&end=${end}&step=2`;
-            const body = (await (await fetch(url)).json()) as {
-              status: string;
-              data: { result: Array<{ metric: Record<string, string>; values: Array<[number, string]> }> };
-            };
-            expect(body.status, query).toBe("success");
-            for (const r of body.data.result) {
-              series.push({
-                legend: legendOf(target.legendFormat, r.metric),
-                points: r.values.map(([t, v]) => [t, Number(v)]),
-              });
-            }
-          }
-          data.set(panel.id, series);
-        }
+        const data = await queryPanels(promUrl, d, start, end);
         const page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
         await page.setContent(renderDashboardHtml(d, data));
         const png = join(tmp, `observability-${d.uid}.png`);
