@@ -305,20 +305,21 @@ export const GenerationChunkSchema = z
   })
   .openapi("GenerationChunk");
 
+/** One choice of a legacy text completion, the same in a reply and in a stream chunk. */
+export const TextCompletionChoiceSchema = z.object({
+  index: z.number().int(),
+  text: z.string(),
+  logprobs: z.null(),
+  finish_reason: z.string().nullable(),
+});
+
 export const TextCompletionChunkSchema = z
   .object({
     id: z.string(),
     object: z.literal("text_completion"),
     created: z.number().int(),
     model: z.string(),
-    choices: z.array(
-      z.object({
-        index: z.number().int(),
-        text: z.string(),
-        logprobs: z.null(),
-        finish_reason: z.string().nullable(),
-      }),
-    ),
+    choices: z.array(TextCompletionChoiceSchema),
     usage: UsageSchema.nullable().optional(),
     switchyard: SwitchyardInfoSchema.optional().openapi({ description: "On the final chunk(s) only." }),
   })

@@ -10,6 +10,7 @@ import {
   StopSchema,
   SwitchyardInfoSchema,
   sseEventSchema,
+  TextCompletionChoiceSchema,
   UsageSchema,
 } from "./schemas";
 
@@ -95,14 +96,7 @@ export const TextCompletionResponseSchema = z
     object: z.literal("text_completion"),
     created: z.number().int(),
     model: z.string(),
-    choices: z.array(
-      z.object({
-        index: z.number().int(),
-        text: z.string(),
-        logprobs: z.null(),
-        finish_reason: z.string().nullable(),
-      }),
-    ),
+    choices: z.array(TextCompletionChoiceSchema),
     usage: UsageSchema.nullable(),
     switchyard: SwitchyardInfoSchema,
   })
