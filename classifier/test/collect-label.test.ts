@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { realServiceEnv } from "../../edge/src/state/real-services.fixture.js";
+import { realServiceEnv } from "../../edge/test/support/real-services.js";
 import { migrate } from "../../infra/db/migrate.js";
 import type { RunRecord } from "../src/collect.js";
 import { type RoutingRow, routingText } from "../src/data.js";
