@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { resolve } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const DOCKERFILES = ["infra/docker/backend.Dockerfile", "infra/docker/backend-cuda.Dockerfile"];
@@ -78,6 +78,12 @@ describe.each(DOCKERFILES)("%s", (file) => {
 describe("the image's build step", () => {
   it("npm run build -w backends produces a CLI that runs with plain node", () => {
     execFileSync("npm", ["run", "-s", "build", "-w", "backends"], { cwd: ROOT, stdio: "pipe" });
+    // The build writes vocabulary/*.js beside the sources (the image needs them); remove them after
+    // this test so tsx in a checkout keeps loading the TypeScript sources.
+    onTestFinished(() => {
+      for (const name of readdirSync(resolve(ROOT, "vocabulary")))
+        if (name.endsWith(".js")) rmSync(resolve(ROOT, "vocabulary", name));
+    });
     const help = execFileSync("node", ["backends/dist/cli.js", "--help"], { cwd: ROOT, encoding: "utf8" });
     expect(help).toContain("--model");
     // The catalogue resolves relative to the transpiled files exactly as from src/.

@@ -19,11 +19,10 @@ COPY web/package.json web/
 COPY bench/package.json bench/
 RUN npm ci -w backends --include-workspace-root --no-audit --no-fund
 COPY backends/ backends/
-RUN npm run build -w backends
-# The words shared with the edge (error kinds, metric names, prompt hash), imported relatively.
+# The words shared with the edge (error kinds, log fields, metric names, prompt hash), imported
+# relatively; the build transpiles them in place (vocabulary/*.js, ignored by git).
 COPY vocabulary/ vocabulary/
-RUN npx esbuild vocabulary/errors.ts vocabulary/log-fields.ts vocabulary/metrics.ts vocabulary/prompt-hash.ts --outdir=vocabulary \
-  --format=esm --platform=node --target=node20 --log-level=warning
+RUN npm run build -w backends
 
 # Node itself comes from the official image: same version as the build stage, no apt repo needed.
 FROM node:${NODE_VERSION}-bookworm-slim AS node

@@ -18,12 +18,11 @@ COPY web/package.json web/
 COPY bench/package.json bench/
 RUN npm ci -w backends --include-workspace-root --no-audit --no-fund
 COPY backends/ backends/
+# The words shared with the edge (error kinds, log fields, metric names, prompt hash), imported
+# relatively; the build transpiles them in place (vocabulary/*.js, ignored by git).
+COPY vocabulary/ vocabulary/
 # Transpile file by file (same layout as src/, so paths relative to the repo root still hold).
 RUN npm run build -w backends
-# The words shared with the edge (error kinds, metric names, prompt hash), imported relatively.
-COPY vocabulary/ vocabulary/
-RUN npx esbuild vocabulary/errors.ts vocabulary/log-fields.ts vocabulary/metrics.ts vocabulary/prompt-hash.ts --outdir=vocabulary \
-  --format=esm --platform=node --target=node20 --log-level=warning
 
 FROM node:${NODE_VERSION}-bookworm-slim AS runtime
 ENV NODE_ENV=production \
