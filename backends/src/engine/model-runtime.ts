@@ -216,18 +216,16 @@ export class ModelRuntime {
         text: out.text,
         toolCalls: out.toolCalls,
         finishReason: out.finishReason,
-        promptTokens: prompt.promptTokens,
-        completionTokens,
-        ttftMs: firstTokenAt !== undefined ? firstTokenAt - hooks.startedAt : null,
-        tokensPerSecond: generationMs > 0 ? (completionTokens * 1000) / generationMs : 0,
-        generationMs,
+        ...generationFigures(
+          prompt.promptTokens,
+          completionTokens,
+          firstTokenAt,
+          hooks.startedAt,
+          generationMs,
+        ),
       };
     } catch (error) {
-      await sequence.clearHistory().catch(() => {});
-      throw (
-        abortError(hooks.request) ??
-        new ApiError("generation_failed", `generation failed: ${(error as Error).message}`, { cause: error })
-      );
+      throw await generationFailure(sequence, hooks.request, error);
     }
   }
 
@@ -319,19 +317,16 @@ export class ModelRuntime {
       return {
         text: continued ? continued.text() : response,
         finishReason: metadata.stopReason === "maxTokens" ? "length" : "stop",
-        promptTokens: prompt.promptTokens,
-        completionTokens,
-        ttftMs: firstTokenAt !== undefined ? firstTokenAt - hooks.startedAt : null,
-        tokensPerSecond: generationMs > 0 ? (completionTokens * 1000) / generationMs : 0,
-        generationMs,
+        ...generationFigures(
+          prompt.promptTokens,
+          completionTokens,
+          firstTokenAt,
+          hooks.startedAt,
+          generationMs,
+        ),
       };
     } catch (error) {
-      // An interrupted evaluation may leave partial state behind: start the next request clean.
-      await sequence.clearHistory().catch(() => {});
-      throw (
-        abortError(hooks.request) ??
-        new ApiError("generation_failed", `generation failed: ${(error as Error).message}`, { cause: error })
-      );
+      throw await generationFailure(sequence, hooks.request, error);
     } finally {
       completion.dispose({ disposeSequence: false });
     }
@@ -448,4 +443,37 @@ function abortError(request: RequestSignal): ApiError | null {
     return new ApiError("shutting_down", "server is shutting down: generation cancelled");
   if (kind === "client_closed_request") return new ApiError("client_closed_request", "client disconnected");
   return null;
+}
+
+/** Token counts and speed of one finished generation, as every route reports them. */
+function generationFigures(
+  promptTokens: number,
+  completionTokens: number,
+  firstTokenAt: number | undefined,
+  startedAt: number,
+  generationMs: number,
+) {
+  return {
+    promptTokens,
+    completionTokens,
+    ttftMs: firstTokenAt !== undefined ? firstTokenAt - startedAt : null,
+    tokensPerSecond: generationMs > 0 ? (completionTokens * 1000) / generationMs : 0,
+    generationMs,
+  };
+}
+
+/**
+ * The error a failed generation throws: the client's abort if it went away, else generation_failed.
+ * An interrupted evaluation may leave partial state behind, so the sequence starts the next request clean.
+ */
+async function generationFailure(
+  sequence: { clearHistory(): Promise<void> },
+  request: Parameters<typeof abortError>[0],
+  error: unknown,
+): Promise<Error> {
+  await sequence.clearHistory().catch(() => {});
+  return (
+    abortError(request) ??
+    new ApiError("generation_failed", `generation failed: ${(error as Error).message}`, { cause: error })
+  );
 }
