@@ -22,7 +22,7 @@ export function soakSection(r: SoakResult, file: string): string {
     "",
     `From [\`${basename(file)}\`](results/soak/${basename(file)}), started ${r.startedAt}: \`npm run soak -w bench -- --duration-s ${s.durationS} --concurrency ${s.concurrency} --cut-every ${s.cutEvery}\`.`,
     `The edge on workerd itself (no wrangler), ${s.concurrency} concurrent streaming clients for ${s.durationS} s against two loopback fake backends (${s.tokens} tokens, ${s.gapMs} ms apart)${s.cutEvery > 0 ? `; every ${s.cutEvery}th stream is cut half-way on the first backend, so the continuation path runs under load` : ""}.`,
-    `Machine: ${r.machine.cpuModel}, ${r.machine.cores} cores, shared with other work; 1-minute load average ${r.loadAverage.start} at start, ${r.loadAverage.end} at end.`,
+    `Machine: ${r.machine.cpuModel}, ${r.machine.cores} cores${r.loadAverage.start > r.machine.cores ? ", shared with other work" : ""}; 1-minute load average ${r.loadAverage.start} at start, ${r.loadAverage.end} at end.`,
     "",
     "| measure | value |",
     "| --- | --- |",
