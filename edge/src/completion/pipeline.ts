@@ -138,6 +138,7 @@ export async function runCompletion(
     onFinish,
     clientSignal: c.req.raw.signal,
     rescue,
+    keepContent: cacheWrite !== undefined,
     onRescue: (from: string, to: string | null, failure: string) =>
       deps.metrics.continuations.inc({ from_model: from, to_model: to ?? "none", failure }),
   };

@@ -45,6 +45,11 @@ export interface RelayOptions {
   rescue?: Rescue | undefined;
   /** Most continuations of one reply. */
   maxRescues?: number;
+  /**
+   * The reply's content is wanted at the end (it will be cached). A spliced reply collects its
+   * text only then; otherwise its outcome carries the finish reason and usage, no text.
+   */
+  keepContent?: boolean;
   /** A continuation took over (or failed to): for metrics. */
   onRescue?: (from: string, to: string | null, failure: string) => void;
 }

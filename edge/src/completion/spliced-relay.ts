@@ -1,3 +1,4 @@
+import { SPLICE_END } from "../../../vocabulary/spliced-stream";
 import { sseText } from "../proxy/sse";
 import { MALFORMED, parseSplicedEvent, StreamFailure } from "../proxy/upstream-stream";
 import { chunkText } from "./chunk-text";
@@ -39,7 +40,11 @@ class ProgressWatch {
   private timer: ReturnType<typeof setTimeout> | undefined;
   stalled = false;
 
-  constructor(observed: ReadableStream<Uint8Array>, idleTimeoutMs: number, onStall: () => void) {
+  constructor(
+    private readonly observed: ReadableStream<Uint8Array>,
+    idleTimeoutMs: number,
+    onStall: () => void,
+  ) {
     let byob: ReadableStreamBYOBReader | null = null;
     try {
       byob = observed.getReader({ mode: "byob" });
@@ -77,7 +82,7 @@ class ProgressWatch {
 
   private readOnce(): Promise<void> {
     const read = this.byob
-      ? (this.reader as ReadableStreamBYOBReader).read(new Uint8Array(65536))
+      ? (this.reader as ReadableStreamBYOBReader).read(new Uint8Array(16384))
       : (this.reader as ReadableStreamDefaultReader<Uint8Array>).read();
     this.reading = read.then(
       ({ done, value }) => {
@@ -94,10 +99,18 @@ class ProgressWatch {
     return this.reading;
   }
 
-  /** Everything the copy carried, read to its end or its error. */
-  async rest(): Promise<Uint8Array[]> {
+  /**
+   * Everything the copy carried, read to its end or its error. After a clean end (`whole`) the
+   * rest is taken in one native call rather than read in pieces.
+   */
+  async rest(whole: boolean): Promise<Uint8Array[]> {
     clearTimeout(this.timer);
     if (this.reading) await this.reading;
+    if (whole && !this.done) {
+      this.reader.releaseLock();
+      this.done = true;
+      this.chunks.push(new Uint8Array(await new Response(this.observed).arrayBuffer()));
+    }
     while (!this.done) await this.readOnce();
     return this.chunks;
   }
@@ -210,10 +223,15 @@ export function relaySpliced(opts: RelayOptions): Response {
       toClient.cancel().catch(() => {});
       return "client";
     }
-    const text = new TextDecoder().decode(joined(head, await watch.rest()));
+    const text = new TextDecoder().decode(joined(head, await watch.rest(!broke)));
     let ended = false;
     let reported: StreamFailure | null = null;
-    for (const raw of text.split("\n\n")) {
+    const events = text.split("\n\n");
+    // The content is needed to cache the reply or to continue it; otherwise only the closing
+    // comment (finish reason, usage), which ends a whole reply.
+    const closing = events.at(-1) === "" ? events.at(-2) : undefined;
+    const onlyClosing = !broke && !opts.keepContent && closing?.startsWith(SPLICE_END) === true;
+    for (const raw of onlyClosing ? [closing as string] : events) {
       if (raw === "") continue;
       try {
         const event = parseSplicedEvent(raw);

@@ -54,8 +54,6 @@ function toolCallDeltas(raw: unknown): ToolCallDelta[] {
   });
 }
 
-const encoder = new TextEncoder();
-
 export type UpstreamEvent = { kind: "delta"; delta: CompletionDelta } | { kind: "done" };
 
 export type StreamFailureCode =
@@ -208,8 +206,8 @@ export class UpstreamStream {
    * of the body to the client natively (`detach`) after its first token.
    */
   private readonly spliced: boolean;
-  /** Spliced: the text of the complete events read so far, as read. */
-  private rawText = "";
+  /** Spliced: every chunk read so far, as read. */
+  private readonly rawChunks: Uint8Array[] = [];
   /** Spliced: bytes after the last complete event. */
   private partial: Uint8Array = new Uint8Array(0);
   /** Spliced: the closing comment was taken; the next event is the end. */
@@ -240,11 +238,15 @@ export class UpstreamStream {
     this.detached = true;
     this.stopWatchdog();
     this.reader.releaseLock();
-    const text = encoder.encode(this.rawText);
-    const head = new Uint8Array(text.length + this.partial.length);
-    head.set(text);
-    head.set(this.partial, text.length);
-    this.rawText = "";
+    let size = 0;
+    for (const c of this.rawChunks) size += c.byteLength;
+    const head = new Uint8Array(size);
+    let at = 0;
+    for (const c of this.rawChunks) {
+      head.set(c, at);
+      at += c.byteLength;
+    }
+    this.rawChunks.length = 0;
     this.queue.length = 0;
     return { head, body: this.body };
   }
@@ -254,6 +256,7 @@ export class UpstreamStream {
   /** Spliced: splits what was read at the last blank line (bytes: "\n\n" never occurs inside a UTF-8 character). */
   private pushRaw(chunk: Uint8Array | null): void {
     let bytes = chunk ?? new Uint8Array(0);
+    if (chunk) this.rawChunks.push(chunk);
     if (this.partial.length > 0) {
       const joined = new Uint8Array(this.partial.length + bytes.length);
       joined.set(this.partial);
@@ -273,7 +276,6 @@ export class UpstreamStream {
     }
     const text = this.decoder.decode(bytes.subarray(0, cut));
     this.partial = bytes.slice(cut);
-    this.rawText += text;
     for (const raw of text.split("\n\n")) if (raw !== "") this.queue.push(raw);
   }
 
