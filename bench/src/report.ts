@@ -64,6 +64,13 @@ export function writeReport(results: BenchResults, resultsFile: string): void {
     for (const t of coldStartTargets(results.coldStart))
       checks.push([t.target, t.measured, t.met === null ? "–" : t.met ? "✅" : "❌"]);
   for (const scenario of TARGET_ORDER) checks.push(...scenario.targets(results));
+  const decision = routerDecisionMs(results);
+  if (decision !== null)
+    checks.push([
+      "router decision p50 ≤ 0.2 ms (warm; features, ONNX inference and rule, in Node on the worker's code and wasm)",
+      `${decision.toFixed(3)} ms`,
+      decision <= 0.2 ? "✅" : "❌",
+    ]);
   out.push(checks.length ? table(["target", "measured", "verdict"], checks) : "No runs to check.", "");
 
   if (results.overhead) out.push(...gatewayOverheadSection(results.overhead));
@@ -118,4 +125,12 @@ function renderRouterEval(output: unknown): string[] {
   walk(output, "");
   if (rows.length && rows.length <= 80) return [table(["metric", "value"], rows)];
   return ["```json", JSON.stringify(output, null, 2).slice(0, 6000), "```"];
+}
+
+/** The warm decision p50 the router evaluation measured (classifier/src/evaluate.ts), if it ran. */
+function routerDecisionMs(results: BenchResults): number | null {
+  if (!results.router.available) return null;
+  const output = results.router.output as { router?: { warm_decision_ms_node?: { p50?: unknown } } };
+  const p50 = output.router?.warm_decision_ms_node?.p50;
+  return typeof p50 === "number" ? p50 : null;
 }

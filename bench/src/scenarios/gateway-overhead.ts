@@ -416,7 +416,7 @@ export function gatewayOverheadSection(r: OverheadResults): string[] {
       .map(([c, n]) => `${n} requests per round at c=${c}`)
       .join(
         ", ",
-      )}, after an unmeasured warm-up. **CPU** is user+system time from /proc of every process of the system (process group), per request. **Added TTFT** is the system's p50 time to first token minus the upstream's own p50 at the same concurrency. The edge runs with its production request path (API-key auth, rate limit, cache lookup bypassed by \`Cache-Control: no-cache\`, routing, streaming proxy, metrics, JSON request log) and in-memory state stores.`,
+      )}, after an unmeasured warm-up. **CPU** is user+system time from /proc of every process of the system (process group), per request. **Added TTFT** is the system's p50 time to first token minus the upstream's own p50 at the same concurrency. The edge runs with its production request path (API-key auth, rate limit, cache lookup bypassed by \`Cache-Control: no-cache\`, routing, streaming proxy, metrics, JSON request log) and in-memory state stores. The upstream speaks the spliced-stream protocol when asked, as our backends do (docs/architecture.md, "Spliced streams"): only the edge asks, so Portkey, LiteLLM and the floor get a plain OpenAI stream from it; the **edge-plain** row is the same edge in front of an upstream that does not speak it (any other OpenAI-compatible server), relayed chunk by chunk.`,
     "",
   );
   if (r.notes.length) out.push(...r.notes.map((n) => `- ${n}`), "");
