@@ -13,6 +13,7 @@ import { f, table } from "./scenarios/markdown.js";
 import { rateLimitScenario } from "./scenarios/rate-limit.js";
 import { routerScenario } from "./scenarios/router.js";
 import { latestSoakSection } from "./soak-report.js";
+import { latestStreamCostSection } from "./stream-cost-report.js";
 
 /** The real-backend scenarios' targets, in the order the report has always listed them. */
 const TARGET_ORDER = [gatewayScenario, cacheHitScenario, backendsScenario];
@@ -74,6 +75,7 @@ export function writeReport(results: BenchResults, resultsFile: string): void {
   out.push(checks.length ? table(["target", "measured", "verdict"], checks) : "No runs to check.", "");
 
   if (results.overhead) out.push(...gatewayOverheadSection(results.overhead));
+  out.push(...(latestStreamCostSection() ?? []));
   if (results.coldStart) out.push(...coldStartSection(results.coldStart));
   if (results.throughput) out.push(...backendThroughputSection(results.throughput));
   for (const scenario of SECTION_ORDER) out.push(...scenario.section(results));
