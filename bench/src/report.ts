@@ -99,6 +99,8 @@ export function writeReport(results: BenchResults, resultsFile: string): void {
     "bash bench/peers/litellm.sh install    # optional peer (PyPI, into bench/.venv)",
     "npm run bench -- --quick               # a minute or two; or `npm run bench` for every level and model",
     "npm run -s report -w bench             # regenerate this report from the newest results file",
+    "npm run stream-cost -w bench           # what streaming costs a worker on workerd (its own section)",
+    "npm run soak -w bench -- --duration-s 600   # memory and errors over 10 minutes (the soak section)",
     "```",
     "",
     "The bench starts everything itself on free ports: one backend per roster id (dev stand-ins, `SWITCHYARD_DEV=1`, 1 thread, 8 parallel sequences), the edge on workerd itself exactly as `npm start` runs it (infra/workerd: the wrangler deploy bundle, the assets front worker, the metrics Durable Object), with generated credentials, the floor worker on workerd (bench/src/workerd/), and the peers if installed; it stops them all at the end. Logs go to `bench/.run/logs/`.",
