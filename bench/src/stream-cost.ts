@@ -7,22 +7,19 @@
  *
  * @example npm run stream-cost -w bench -- --concurrency 1,8,32
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { startFakeBackend } from "../../edge/test/support/fake-backend.js";
 import { workerdBinary } from "../../infra/workerd/launch.js";
+import { cpuByGroup, cpuDelta } from "./cpu.js";
 import { machineFacts } from "./machine.js";
-import { BENCH_DIR, RESULTS_DIR, RUN_DIR } from "./paths.js";
-import { freePort } from "./services.js";
+import { BENCH_DIR, LOG_DIR, RESULTS_DIR, RUN_DIR } from "./paths.js";
+import { sendChat } from "./request.js";
+import { runLoad } from "./runner.js";
+import { freePort, startService, stopAll } from "./services.js";
 
 const VARIANTS = ["native", "readEach", "relay", "teeNative"] as const;
-
-const processCpuMs = (pid: number) => {
-  const fields = (readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1] ?? "").split(" ");
-  return (Number(fields[11]) + Number(fields[12])) * 10; // clock ticks of 10 ms
-};
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -63,44 +60,40 @@ ${VARIANTS.map((v) => `    (name = "${v}", address = "127.0.0.1:${ports[v]}", ht
   const rows: Array<{ variant: string; concurrency: number; requests: number; cpuMsPerRequest: number }> = [];
   for (const variant of VARIANTS) {
     // One process per variant, so that its CPU is the variant's alone.
-    const workerd: ChildProcess = spawn(workerdBinary(), ["serve", join(dir, "config.capnp")], {
-      stdio: "ignore",
+    const workerd = await startService({
+      name: `stream-cost-${variant}`,
+      command: workerdBinary(),
+      args: ["serve", join(dir, "config.capnp")],
+      cwd: dir,
+      port: ports[variant] as number,
+      readyPath: null,
+      readyTimeoutMs: 30_000,
+      logDir: LOG_DIR,
     });
-    const url = `http://127.0.0.1:${ports[variant]}/`;
-    for (let i = 0; i < 100; i++) {
-      try {
-        await (await fetch(url, { method: "POST", body: "{}" })).text();
-        break;
-      } catch {
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
+    const groups = { [variant]: workerd.pid as number };
+    const target = { name: variant, baseUrl: `${workerd.url}/v1`, headers: {} };
+    const spec = { model: "m", prompt: "hi", maxTokens: 32, stream: true, timeoutMs: 30_000 };
     for (const c of levels) {
-      const n = Math.max(60, Number(values.requests) * c);
-      const one = async () => {
-        const text = await (await fetch(url, { method: "POST", body: "{}" })).text();
-        if (!text.includes("[DONE]")) throw new Error(`${variant}: incomplete reply`);
-      };
-      const run = async (count: number) => {
-        let left = count;
-        await Promise.all(
-          Array.from({ length: c }, async () => {
-            while (left-- > 0) await one();
-          }),
-        );
-      };
-      await run(2 * c);
-      const before = processCpuMs(workerd.pid as number);
-      await run(n);
-      const cpuMsPerRequest = Math.round(((processCpuMs(workerd.pid as number) - before) / n) * 100) / 100;
+      const requests = Math.max(60, Number(values.requests) * c);
+      const send = (_i: number, zero: number) => sendChat(target, spec, zero);
+      // Warm-up outside the CPU window, as in the gateway-overhead scenario.
+      await runLoad({ mode: "closed", concurrency: c, requests: 2 * c, warmup: 0 }, send);
+      const before = cpuByGroup(groups);
+      const load = await runLoad({ mode: "closed", concurrency: c, requests, warmup: 0 }, send);
+      const used = Object.values(cpuDelta(before, cpuByGroup(groups))[variant] ?? {}).reduce(
+        (a, b) => a + b,
+        0,
+      );
+      if (load.summary.ok !== requests)
+        throw new Error(`${variant}: ${requests - load.summary.ok} incomplete replies`);
+      const cpuMsPerRequest = Math.round((used / requests) * 100) / 100;
       upstream.received.length = 0;
-      rows.push({ variant, concurrency: c, requests: n, cpuMsPerRequest });
+      rows.push({ variant, concurrency: c, requests, cpuMsPerRequest });
       console.log(
-        `${variant.padEnd(10)} c=${String(c).padEnd(3)} ${cpuMsPerRequest.toFixed(2)} CPU ms/request (${n} requests)`,
+        `${variant.padEnd(10)} c=${String(c).padEnd(3)} ${cpuMsPerRequest.toFixed(2)} CPU ms/request (${requests} requests)`,
       );
     }
-    workerd.kill();
-    await new Promise((r) => workerd.once("exit", r));
+    await workerd.stop();
   }
   await upstream.close();
   const file = join(RESULTS_DIR, `stream-cost-${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
@@ -108,7 +101,9 @@ ${VARIANTS.map((v) => `    (name = "${v}", address = "127.0.0.1:${ports[v]}", ht
   console.log(`wrote ${file}`);
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+main()
+  .catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  })
+  .finally(() => stopAll());
