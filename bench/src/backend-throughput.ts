@@ -71,6 +71,20 @@ async function httpStream(url: string, maxTokens: number): Promise<OneStream> {
   return { tokens: usage.completion_tokens, ms: performance.now() - started, ttftMs };
 }
 
+/** How both runners load the model: the same backend options, so only the HTTP serving differs. */
+const loadArgs = (model: string, threads: number, streams: number): string[] => [
+  "--model",
+  model,
+  "--threads",
+  String(threads),
+  "--parallel",
+  String(streams),
+  "--context-size",
+  "512",
+  "--gpu",
+  "off",
+];
+
 interface Runner {
   run(): Promise<OneStream>;
   stop(): Promise<void>;
@@ -90,18 +104,9 @@ async function httpRunner(
       "--import",
       "tsx",
       "backends/src/cli.ts",
-      "--model",
-      model,
+      ...loadArgs(model, threads, streams),
       "--port",
       String(port),
-      "--threads",
-      String(threads),
-      "--parallel",
-      String(streams),
-      "--context-size",
-      "512",
-      "--gpu",
-      "off",
     ],
     cwd: REPO_DIR,
     port,
@@ -119,23 +124,7 @@ async function rawRunner(
   streams: number,
   maxTokens: number,
 ): Promise<Runner> {
-  const loaded = await loadModel(
-    parseBackendOptions(
-      [
-        "--model",
-        model,
-        "--threads",
-        String(threads),
-        "--parallel",
-        String(streams),
-        "--context-size",
-        "512",
-        "--gpu",
-        "off",
-      ],
-      {},
-    ),
-  );
+  const loaded = await loadModel(parseBackendOptions(loadArgs(model, threads, streams), {}));
   const free = [...loaded.sequences];
   const promptTokens = loaded.model.tokenize(PROMPT);
   return {
