@@ -145,7 +145,8 @@ async function main(): Promise<void> {
   };
   const tokens = Array.from({ length: settings.tokens }, (_, i) => ` w${i}`);
   const expected = tokens.join("");
-  const [a, b] = await Promise.all([startFakeBackend(), startFakeBackend()]);
+  // Both speak the spliced-stream protocol, as our backends do.
+  const [a, b] = await Promise.all([startFakeBackend({ splice: true }), startFakeBackend({ splice: true })]);
   const ok = { kind: "ok" as const, tokens, gapMs: settings.gapMs };
   a.behave((i) =>
     settings.cutEvery > 0 && i % settings.cutEvery === settings.cutEvery - 1
