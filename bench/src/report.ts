@@ -103,7 +103,7 @@ export function writeReport(results: BenchResults, resultsFile: string): void {
     "npm run soak -w bench -- --duration-s 600   # memory and errors over 10 minutes (the soak section)",
     "```",
     "",
-    "The bench starts everything itself on free ports: one backend per roster id (dev stand-ins, `SWITCHYARD_DEV=1`, 1 thread, 8 parallel sequences), the edge on workerd itself exactly as `npm start` runs it (infra/workerd: the wrangler deploy bundle, the assets front worker, the metrics Durable Object), with generated credentials, the floor worker on workerd (bench/src/workerd/), and the peers if installed; it stops them all at the end. Logs go to `bench/.run/logs/`.",
+    "The bench starts everything itself on free ports: one backend per roster id (dev stand-ins, `SWITCHYARD_DEV=1`, 1 thread, 8 parallel sequences), the edge on workerd itself exactly as `npm start` runs it (infra/workerd: the wrangler deploy bundle, the static-files worker, the metrics Durable Object), with generated credentials, the floor worker on workerd (bench/src/workerd/), and the peers if installed; it stops them all at the end. Logs go to `bench/.run/logs/`.",
     "",
     "## Raw results",
     "",

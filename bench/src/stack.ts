@@ -110,8 +110,8 @@ let edgeBuild: Promise<void> | undefined;
 
 /**
  * Builds the edge for workerd once per bench run, as `npm start` does (infra/workerd/build.ts:
- * the `wrangler deploy` bundle, the assets front worker, the generated config); web/dist first
- * when it is missing, since the front worker serves it.
+ * the `wrangler deploy` bundle, the static-files worker, the generated config); web/dist first
+ * when it is missing, since the static-files worker serves it.
  */
 function buildEdgeOnce(): Promise<void> {
   edgeBuild ??= (async () => {
@@ -124,7 +124,7 @@ function buildEdgeOnce(): Promise<void> {
 
 /**
  * Starts the edge on workerd itself, exactly as `npm start` and the containers run it
- * (infra/workerd: front worker + edge worker + metrics Durable Object), with only the bench's
+ * (infra/workerd: edge worker + static-files worker + metrics Durable Object), with only the bench's
  * settings in its environment.
  */
 export async function startEdge(opts: EdgeOptions): Promise<Service> {

@@ -13,6 +13,8 @@ const LABELS: Record<string, string> = {
   readEach: "each chunk read in JavaScript and enqueued as it came",
   relay: "each chunk read, its events parsed and re-serialised (the least a relay that owns the reply does)",
   teeNative: "tee'd: one branch piped natively, the other read once at the end",
+  spliced:
+    "spliced: the first chunk read and written, the rest tee'd, piped natively into the response, the copy read once, closing bytes written (what the edge's spliced relay does at the least)",
 };
 
 /** The section of the newest `npm run stream-cost -w bench` run, or null when there is none. */
@@ -30,14 +32,14 @@ export function latestStreamCostSection(): string[] | null {
   return [
     "## What streaming costs a worker on workerd",
     "",
-    `From [\`${file}\`](results/${file}) (\`npm run stream-cost -w bench\`; ${r.machine.cpuModel}, ${r.machine.cores} cores, load ${r.machine.loadAvgStart ?? "?"}, commit ${r.machine.gitCommit ?? "?"}). Four minimal workers stream the same fake upstream (20 ms to the first token, 20 chunks 5 ms apart) by touching its body in different ways; CPU ms per request of the workerd process.`,
+    `From [\`${file}\`](results/${file}) (\`npm run stream-cost -w bench\`; ${r.machine.cpuModel}, ${r.machine.cores} cores, load ${r.machine.loadAvgStart ?? "?"}, commit ${r.machine.gitCommit ?? "?"}). Minimal workers stream the same fake upstream (20 ms to the first token, 20 chunks 5 ms apart) by touching its body in different ways; CPU ms per request of the workerd process.`,
     "",
     table(
       ["how the body is handled", `CPU ms/request c=${levels.join(" / ")}`],
       variants.map((v) => [LABELS[v] ?? v, levels.map((c) => cell(v, c)).join(" / ")]),
     ),
     "",
-    "Reading each chunk in JavaScript is what costs: parsing and re-serialising add little. A relay that must be able to continue an answer after a cut has to own every byte it sends, so it reads each chunk, and its floor is the `relay` row, not the native one: on this machine that row is already above both CPU targets (half of Portkey's, the floor plus 1.5 ms). Piping natively would meet them, but on workerd a piped source that breaks errors the destination and ends the client's response cleanly (docs/architecture.md, \"Why streams are relayed chunk by chunk\").",
+    "Reading each chunk in JavaScript is what costs: parsing and re-serialising add little. A relay that owns every byte it sends reads each chunk, so its floor is the `relay` row, above both CPU targets (half of Portkey's, the floor plus 1.5 ms). The edge therefore splices the streams of backends that speak the spliced-stream protocol (ours): after the first token their body is piped natively and only watched, the `spliced` row, while a cut is still continued or reported (docs/architecture.md, \"Spliced streams\"; it needs workerd 1.20260619.1 or later).",
     "",
   ];
 }

@@ -19,7 +19,7 @@ import { sendChat } from "./request.js";
 import { runLoad } from "./runner.js";
 import { freePort, startService, stopAll } from "./services.js";
 
-const VARIANTS = ["native", "readEach", "relay", "teeNative"] as const;
+const VARIANTS = ["native", "readEach", "relay", "teeNative", "spliced"] as const;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({

@@ -82,3 +82,34 @@ export const teeNative = {
     return sse(client);
   },
 };
+
+/**
+ * What the edge's spliced relay does at the least: the first chunk read in JavaScript and written,
+ * the rest tee'd, one branch piped natively into the response (kept open), the other read once at
+ * the end, then closing bytes written by the worker.
+ */
+export const spliced = {
+  async fetch(req, env, ctx) {
+    await req.text();
+    const body = (await upstream(env)).body;
+    const { readable, writable } = new IdentityTransformStream();
+    ctx.waitUntil(
+      (async () => {
+        const reader = body.getReader();
+        const first = await reader.read();
+        reader.releaseLock();
+        const writer = writable.getWriter();
+        await writer.write(first.value);
+        writer.releaseLock();
+        const [client, copy] = body.tee();
+        const copied = new Response(copy).arrayBuffer();
+        await client.pipeTo(writable, { preventClose: true, preventAbort: true, preventCancel: true });
+        const rest = await copied;
+        const closing = writable.getWriter();
+        await closing.write(enc.encode(`: end ${rest.byteLength}\n\ndata: [DONE]\n\n`));
+        await closing.close();
+      })(),
+    );
+    return sse(readable);
+  },
+};

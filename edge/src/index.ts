@@ -4,6 +4,7 @@ import { createApp } from "./app";
 import { EdgeConfigError, type EdgeEnv, loadEdgeConfig } from "./config";
 import { createEdgeDependencies } from "./dependencies";
 import { ApiError } from "./http/errors";
+import { type StaticAssetsBindings, serveStaticAsset, wantsStaticAsset } from "./static-assets";
 
 /** The Durable Object that adds up metrics across isolates (binding in wrangler.toml). */
 export { MetricsAggregator } from "./metrics/aggregator-object";
@@ -92,10 +93,19 @@ function builtFor(env: EdgeEnv): Built {
   return cached.built;
 }
 
-/** The Worker entry. */
+function handle(request: Request, env: EdgeEnv, ctx: ExecutionContext): Response | Promise<Response> {
+  const built = builtFor(env);
+  return built.ok ? built.app.fetch(request, env, ctx) : built.error.getResponse();
+}
+
+/** The Worker entry; self-hosted, web/dist's files first where wrangler.toml's [assets] says so. */
 export default {
-  fetch(request: Request, env: EdgeEnv, ctx: ExecutionContext): Response | Promise<Response> {
-    const built = builtFor(env);
-    return built.ok ? built.app.fetch(request, env, ctx) : built.error.getResponse();
+  fetch(
+    request: Request,
+    env: EdgeEnv & StaticAssetsBindings,
+    ctx: ExecutionContext,
+  ): Response | Promise<Response> {
+    if (!wantsStaticAsset(request, env)) return handle(request, env, ctx);
+    return serveStaticAsset(request, env).then((asset) => asset ?? handle(request, env, ctx));
   },
 };

@@ -28,7 +28,7 @@ COPY web/ web/
 COPY backends/models.json backends/models.json
 COPY vocabulary/ vocabulary/
 COPY infra/workerd/ infra/workerd/
-# web/dist (the chat app), then dist/workerd (bundle, front worker, generated edge.capnp).
+# web/dist (the chat app), then dist/workerd (bundle, static-files worker, generated edge.capnp).
 RUN npm run build:edge
 # Also the stage Compose runs migrations from (`target: build`, `npm run db:migrate`).
 COPY infra/db/ infra/db/

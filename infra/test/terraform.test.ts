@@ -100,7 +100,7 @@ describe.skipIf(!python)("infra/terraform (parsed with python-hcl2)", () => {
       for (const { id } of catalogue.models)
         expect(text.includes(`"${id}"`), `${file} spells out ${id}`).toBe(false);
     // HCL's own interpolation, not a template string.
-    expect(sources["main.tf"]).toContain(["file(\"$", '{path.module}/../../backends/models.json")'].join(""));
+    expect(sources["main.tf"]).toContain(['file("$', '{path.module}/../../backends/models.json")'].join(""));
     expect(sources["main.tf"]).toMatch(/backend_urls\s*=.*"https:\/\//);
   });
 

@@ -2,7 +2,7 @@
  * `npm run build:edge`: builds what infra/workerd/switchyard.capnp serves, into dist/workerd/:
  * - edge/: the worker bundle exactly as `wrangler deploy` uploads it (`wrangler deploy --dry-run
  *   --outdir`): index.js plus the onnxruntime wasm and the router's ONNX model as modules;
- * - assets-router.js: the front worker applying wrangler.toml's [assets] rules (esbuild);
+ * - static-files.js: the worker serving web/dist by wrangler.toml's [assets] rules (esbuild);
  * - edge.capnp: the module list, one fromEnvironment binding per edge setting (the keys of
  *   EnvSchema), the Durable Object bindings, compatibility date and flags from wrangler.toml.
  * web/dist must exist (`npm run build:web`): wrangler reads the assets directory.
@@ -122,10 +122,17 @@ export async function buildWorkerdEdge(): Promise<string> {
     runWorkerFirst: Array.isArray(config.assets?.run_worker_first) ? config.assets.run_worker_first : [],
     notFoundHandling: config.assets?.not_found_handling ?? "none",
   };
+  // edge/src/static-assets.ts: the edge applies the [assets] rules, asking switchyard.capnp's
+  // static-files service for anything that is not the worker's.
+  if (assetsDir)
+    bindings.push(
+      '(name = "STATIC_FILES", service = "static-files")',
+      `(name = "ASSETS_ROUTING", json = ${capnpText(JSON.stringify(routing))})`,
+    );
 
   await build({
-    entryPoints: [join(REPO_DIR, "infra", "workerd", "assets-router.ts")],
-    outfile: join(WORKERD_BUILD_DIR, "assets-router.js"),
+    entryPoints: [join(REPO_DIR, "infra", "workerd", "static-files.ts")],
+    outfile: join(WORKERD_BUILD_DIR, "static-files.js"),
     bundle: true,
     format: "esm",
     platform: "neutral",

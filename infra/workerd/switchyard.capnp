@@ -18,9 +18,10 @@ using Edge = import "../../dist/workerd/edge.capnp";
 
 const config :Workerd.Config = (
   services = [
-    # The entry point: wrangler.toml's [assets] rules in front of the edge worker.
-    (name = "switchyard", worker = .assetsRouter),
+    # The entry point. It applies wrangler.toml's [assets] rules itself (edge/src/static-assets.ts):
+    # API paths go straight to the app, other GET/HEAD requests ask static-files first.
     (name = "edge", worker = .edgeWorker),
+    (name = "static-files", worker = .staticFiles),
     # web/dist (the built chat app); path given with --directory-path web-assets=...
     (name = "web-assets", disk = (writable = false)),
     # The metrics Durable Object's SQLite files; path given with --directory-path do-storage=...
@@ -33,13 +34,14 @@ const config :Workerd.Config = (
   ],
   sockets = [
     # Behind a TLS proxy (infra/nginx, ingress-nginx) the request URL keeps the client's scheme.
-    (name = "http", address = "127.0.0.1:8787", service = "switchyard",
+    (name = "http", address = "127.0.0.1:8787", service = "edge",
      http = (forwardedProtoHeader = "X-Forwarded-Proto")),
   ],
 );
 
 const edgeWorker :Workerd.Worker = (
   modules = Edge.edgeModules,
+  # The settings, the Durable Object, and STATIC_FILES / ASSETS_ROUTING for the [assets] rules.
   bindings = Edge.edgeBindings,
   compatibilityDate = Edge.compatibilityDate,
   compatibilityFlags = Edge.compatibilityFlags,
@@ -50,10 +52,9 @@ const edgeWorker :Workerd.Worker = (
   durableObjectStorage = (localDisk = "do-storage"),
 );
 
-const assetsRouter :Workerd.Worker = (
-  modules = [(name = "assets-router.js", esModule = embed "../../dist/workerd/assets-router.js")],
+const staticFiles :Workerd.Worker = (
+  modules = [(name = "static-files.js", esModule = embed "../../dist/workerd/static-files.js")],
   bindings = [
-    (name = "EDGE", service = "edge"),
     (name = "ASSETS", service = "web-assets"),
     (name = "ASSETS_ROUTING", json = Edge.assetsRouting),
   ],

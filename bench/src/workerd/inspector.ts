@@ -9,7 +9,7 @@ export interface InspectorSession {
 
 /**
  * Connects to the inspector target whose title or url names `worker` (workerd lists one target
- * per worker: the edge itself, not the assets front worker), else the first one.
+ * per worker: the edge itself, not the static-files worker), else the first one.
  *
  * @example const { call, ws } = await connectInspector(9229, "edge"); await call("Profiler.enable");
  */

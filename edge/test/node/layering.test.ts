@@ -21,7 +21,7 @@ const LAYERS: string[][] = [
   ["responses", "embeddings"],
   ["endpoints"],
   ["dependencies"],
-  ["app"],
+  ["app", "static-assets"],
   ["index"],
 ];
 const rank = new Map(LAYERS.flatMap((units, i) => units.map((u) => [u, i] as const)));
