@@ -68,6 +68,7 @@ function overheadPlanFor(
       : [1, 8, 32],
     rounds: quick ? 1 : 3,
     requestsAt: (c) => (quick ? Math.max(20, 2 * c) : Math.max(40, 8 * c)),
+    warmupRequests: quick ? 100 : 600,
     upstream: { firstTokenMs: 20, chunks: 20, gapMs: 5 },
     wranglerDev: values["wrangler-dev"] ?? false,
     peers: !values["no-peers"],

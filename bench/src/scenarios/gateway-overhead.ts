@@ -33,6 +33,11 @@ export interface OverheadPlan {
   rounds: number;
   /** Measured requests per round at concurrency c. */
   requestsAt(c: number): number;
+  /**
+   * Requests each system serves at concurrency 8 once started, before anything is measured:
+   * its JIT's steady state (a gateway serves millions), not its first few hundred requests.
+   */
+  warmupRequests: number;
   upstream: { firstTokenMs: number; chunks: number; gapMs: number };
   /** Also measure the floor and the edge under `wrangler dev` (extra rows). */
   wranglerDev: boolean;
@@ -65,6 +70,8 @@ export interface OverheadResults {
   model: string;
   rounds: number;
   requestsAt: Record<number, number>;
+  /** Requests each system served at c=8 before any measurement (absent in older results). */
+  warmupRequests?: number;
   /** Systems in display order with a short description; `extra` rows are not the production runtime. */
   systems: Array<{ name: string; label: string; extra: boolean }>;
   rows: OverheadRow[];
@@ -252,11 +259,16 @@ export async function runGatewayOverhead(plan: OverheadPlan, log: Log): Promise<
   const samples = new Map<string, Sample[][]>();
   const cpu = new Map<string, { ms: Record<string, number>; loadgen: number; requests: number }>();
   try {
+    for (const s of systems)
+      await runLoad(
+        { mode: "closed", concurrency: 8, requests: plan.warmupRequests, warmup: 0 },
+        send(s.target),
+      );
     for (const c of plan.concurrencies) {
       for (let round = 0; round < plan.rounds; round++) {
         const order = systems.map((_, i) => systems[(i + round) % systems.length] as System);
         for (const s of order) {
-          // Warm-up outside the CPU window: JITs, connection pools, the router's first call.
+          // A few more outside the CPU window: this concurrency's connection pools.
           await runLoad(
             { mode: "closed", concurrency: c, requests: Math.min(c * 2, 32), warmup: 0 },
             send(s.target),
@@ -327,6 +339,7 @@ export async function runGatewayOverhead(plan: OverheadPlan, log: Log): Promise<
     model: plan.model,
     rounds: plan.rounds,
     requestsAt: Object.fromEntries(plan.concurrencies.map((c) => [c, plan.requestsAt(c)])),
+    warmupRequests: plan.warmupRequests,
     systems: systems.map((s) => ({ name: s.name, label: s.label, extra: s.extra })),
     rows,
     notes,
@@ -416,7 +429,7 @@ export function gatewayOverheadSection(r: OverheadResults): string[] {
       .map(([c, n]) => `${n} requests per round at c=${c}`)
       .join(
         ", ",
-      )}, after an unmeasured warm-up. **CPU** is user+system time from /proc of every process of the system (process group), per request. **Added TTFT** is the system's p50 time to first token minus the upstream's own p50 at the same concurrency. The edge runs with its production request path (API-key auth, rate limit, cache lookup bypassed by \`Cache-Control: no-cache\`, routing, streaming proxy, metrics, JSON request log) and in-memory state stores. The upstream speaks the spliced-stream protocol when asked, as our backends do (docs/architecture.md, "Spliced streams"): only the edge asks, so Portkey, LiteLLM and the floor get a plain OpenAI stream from it; the **edge-plain** row is the same edge in front of an upstream that does not speak it (any other OpenAI-compatible server), relayed chunk by chunk.`,
+      )}, after an unmeasured warm-up${r.warmupRequests ? ` (first ${r.warmupRequests} requests at c=8 per system, for every JIT's steady state, then a few at each concurrency)` : ""}. **CPU** is user+system time from /proc of every process of the system (process group), per request. **Added TTFT** is the system's p50 time to first token minus the upstream's own p50 at the same concurrency. The edge runs with its production request path (API-key auth, rate limit, cache lookup bypassed by \`Cache-Control: no-cache\`, routing, streaming proxy, metrics, JSON request log) and in-memory state stores. The upstream speaks the spliced-stream protocol when asked, as our backends do (docs/architecture.md, "Spliced streams"): only the edge asks, so Portkey, LiteLLM and the floor get a plain OpenAI stream from it; the **edge-plain** row is the same edge in front of an upstream that does not speak it (any other OpenAI-compatible server), relayed chunk by chunk.`,
     "",
   );
   if (r.notes.length) out.push(...r.notes.map((n) => `- ${n}`), "");
