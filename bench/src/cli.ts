@@ -170,7 +170,7 @@ async function main(): Promise<void> {
   if (wants("cold-start") && !values["no-edge"]) {
     log("cold-start: fresh edge processes on workerd");
     coldStart = await runColdStart(
-      { model: ROSTER[0] as string, trials: values.quick ? 2 : 5, warm: 10 },
+      { model: ROSTER[0] as string, trials: values.quick ? 2 : 5, warm: 10, settleMs: 1000 },
       log,
     );
   }

@@ -3,7 +3,11 @@
  * Measures the time from spawning workerd to the first answered request (first byte of a
  * streamed reply), that first request's time to first token, and the warm TTFT of the requests
  * after it, for an explicit model and for `auto` (the learned router). The first request is sent
- * as soon as the socket accepts connections: no health check warms the isolate before it.
+ * as soon as the socket accepts connections: no health check warms the isolate before it. Since
+ * workerd 1.2026111x opens its socket before the worker is loaded (the isolate loads in the
+ * background), a second fresh process per trial gets its first request `settleMs` after the
+ * socket opened: what an isolate's own start-up work (the ONNX session, wasm) leaves on the path
+ * of a first request once the script is loaded.
  */
 import { startFakeBackend } from "../../../edge/test/support/fake-backend.js";
 import { nonceFor, promptFor } from "../prompts.js";
@@ -19,6 +23,8 @@ export interface ColdStartPlan {
   trials: number;
   /** Warm requests after the first, per trial. */
   warm: number;
+  /** How long after listening the second process gets its first request. */
+  settleMs: number;
 }
 
 export interface ColdStartRow {
@@ -32,6 +38,9 @@ export interface ColdStartRow {
   firstTtftMs: number | null;
   /** TTFT of the following requests, p50 over all warm requests. */
   warmTtftMs: number | null;
+  /** TTFT of a fresh process's first request sent `settleMs` after listening, p50 (absent in older results). */
+  settledFirstTtftMs?: number | null;
+  settleMs?: number;
   /** Route reason of the first reply (e.g. "classifier:p=0.83" or "default:classifier-timeout"). */
   firstReasons: string[];
   errors: number;
@@ -64,11 +73,11 @@ export async function runColdStart(plan: ColdStartPlan, log: Log): Promise<ColdS
       const firstAnswer: number[] = [];
       const firstTtft: number[] = [];
       const warmTtft: number[] = [];
+      const settledTtft: number[] = [];
       const reasons: string[] = [];
       let errors = 0;
-      for (let trial = 0; trial < plan.trials; trial++) {
-        const apiKey = newApiKey();
-        const edge = await startEdge({
+      const freshEdge = (apiKey: string) =>
+        startEdge({
           name: "edge-cold",
           backends: new Map([[plan.model, upstreamService]]),
           apiKey,
@@ -76,6 +85,9 @@ export async function runColdStart(plan: ColdStartPlan, log: Log): Promise<ColdS
           rateLimitRefillPerSecond: 1e9,
           noReadyRequest: true,
         });
+      for (let trial = 0; trial < plan.trials; trial++) {
+        const apiKey = newApiKey();
+        const edge = await freshEdge(apiKey);
         try {
           const listening = performance.now();
           const target: Target = {
@@ -111,6 +123,29 @@ export async function runColdStart(plan: ColdStartPlan, log: Log): Promise<ColdS
         } finally {
           await edge.stop();
         }
+        const settled = await freshEdge(apiKey);
+        try {
+          await new Promise((r) => setTimeout(r, plan.settleMs));
+          const s = await sendChat(
+            {
+              name: "edge",
+              baseUrl: `${settled.url}/v1`,
+              headers: { authorization: `Bearer ${apiKey}`, "cache-control": "no-cache" },
+            },
+            {
+              model: requested,
+              prompt: promptFor("medium", nonceFor("cold", n++)),
+              maxTokens: 32,
+              stream: true,
+              timeoutMs: 30_000,
+            },
+            performance.now(),
+          );
+          if (s.ok && s.ttftMs !== null) settledTtft.push(s.ttftMs);
+          else errors++;
+        } finally {
+          await settled.stop();
+        }
       }
       const row: ColdStartRow = {
         requested,
@@ -119,12 +154,14 @@ export async function runColdStart(plan: ColdStartPlan, log: Log): Promise<ColdS
         firstAnswerMs: percentile(firstAnswer, 50),
         firstTtftMs: percentile(firstTtft, 50),
         warmTtftMs: percentile(warmTtft, 50),
+        settledFirstTtftMs: percentile(settledTtft, 50),
+        settleMs: plan.settleMs,
         firstReasons: reasons,
         errors,
       };
       rows.push(row);
       log(
-        `  cold-start ${requested}: listen ${f(row.listenMs)} ms, first answer ${f(row.firstAnswerMs)} ms after spawn, first TTFT ${f(row.firstTtftMs)} ms vs warm ${f(row.warmTtftMs)} ms (${reasons.join(", ")})`,
+        `  cold-start ${requested}: listen ${f(row.listenMs)} ms, first answer ${f(row.firstAnswerMs)} ms after spawn, first TTFT ${f(row.firstTtftMs)} ms vs warm ${f(row.warmTtftMs)} ms, first TTFT ${plan.settleMs} ms after listening ${f(row.settledFirstTtftMs ?? null)} ms (${reasons.join(", ")})`,
       );
     }
   } finally {
@@ -138,7 +175,7 @@ export function coldStartSection(r: ColdStartResults): string[] {
   return [
     "## Cold start (edge on workerd)",
     "",
-    `A fresh workerd process per trial in front of the fake upstream (${r.upstream.firstTokenMs} ms to first token). The first request is sent the moment the socket accepts connections (nothing warms the isolate before it). p50 over trials; warm TTFT is the p50 of the requests that follow on the same process.`,
+    `A fresh workerd process per trial in front of the fake upstream (${r.upstream.firstTokenMs} ms to first token). The first request is sent the moment the socket accepts connections (nothing warms the isolate before it). p50 over trials; warm TTFT is the p50 of the requests that follow on the same process. workerd opens its socket before the worker is loaded (since 1.2026111x; the isolate loads in the background), so a request at that moment waits for the script and the isolate's start-up work; the *settled* column is a second fresh process per trial whose first request is sent ${r.rows[0]?.settleMs ?? "–"} ms after its socket opened.`,
     "",
     table(
       [
@@ -149,6 +186,7 @@ export function coldStartSection(r: ColdStartResults): string[] {
         "first request TTFT ms",
         "warm TTFT ms",
         "first − warm ms",
+        "settled first request TTFT ms",
         "first reply's route reason",
         "errors",
       ],
@@ -160,6 +198,7 @@ export function coldStartSection(r: ColdStartResults): string[] {
         f(x.firstTtftMs),
         f(x.warmTtftMs),
         x.firstTtftMs !== null && x.warmTtftMs !== null ? f(x.firstTtftMs - x.warmTtftMs) : "–",
+        f(x.settledFirstTtftMs ?? null),
         [...new Set(x.firstReasons)].join(", "),
         x.errors,
       ]),
@@ -170,12 +209,22 @@ export function coldStartSection(r: ColdStartResults): string[] {
 
 /** Targets: first request within 50 ms of a warm one. */
 export function coldStartTargets(r: ColdStartResults) {
-  return r.rows.map((x) => {
+  return r.rows.flatMap((x) => {
     const gap = x.firstTtftMs !== null && x.warmTtftMs !== null ? x.firstTtftMs - x.warmTtftMs : null;
-    return {
-      target: `first request after start (${x.requested}) TTFT within 50 ms of warm`,
-      measured: `first ${f(x.firstTtftMs)} ms vs warm ${f(x.warmTtftMs)} ms (+${f(gap)})`,
-      met: gap === null ? null : gap <= 50,
-    };
+    const rows = [
+      {
+        target: `first request after start (${x.requested}) TTFT within 50 ms of warm, sent the moment the socket opens`,
+        measured: `first ${f(x.firstTtftMs)} ms vs warm ${f(x.warmTtftMs)} ms (+${f(gap)})`,
+        met: gap === null ? null : gap <= 50,
+      },
+    ];
+    const settled = x.settledFirstTtftMs ?? null;
+    if (settled !== null && x.warmTtftMs !== null)
+      rows.push({
+        target: `first request after start (${x.requested}) TTFT within 50 ms of warm, sent ${x.settleMs} ms after the socket opens`,
+        measured: `first ${f(settled)} ms vs warm ${f(x.warmTtftMs)} ms (+${f(settled - x.warmTtftMs)})`,
+        met: settled - x.warmTtftMs <= 50,
+      });
+    return rows;
   });
 }
