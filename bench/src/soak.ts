@@ -75,8 +75,22 @@ const groupCpuMs = (group: number) =>
     .filter((p) => p.group === group)
     .reduce((sum, p) => sum + p.ms, 0);
 /** A probe of the edge worker's JS heap after a full GC, over workerd's V8 inspector. */
-async function heapProbe(port: number): Promise<() => Promise<number>> {
-  const { ws, call } = await connectInspector(port, "edge");
+async function heapProbe(port: number, healthUrl: string): Promise<() => Promise<number>> {
+  const session = await connectInspector(port, "edge");
+  const { ws } = session;
+  // workerd 1.20261117 may leave an inspector command unanswered until the isolate has other
+  // work (seen with no traffic, e.g. before the load starts or in the idle phase): a health
+  // request every 200 ms while a command is pending wakes it.
+  const call = async (method: string, params?: Record<string, unknown>) => {
+    const wake = setInterval(() => {
+      fetch(healthUrl).then((r) => r.body?.cancel(), () => {});
+    }, 200);
+    try {
+      return await session.call(method, params);
+    } finally {
+      clearInterval(wake);
+    }
+  };
   const chunks: string[] = [];
   ws.on("message", (data) => {
     const msg = JSON.parse(String(data)) as { method?: string; params?: { chunk?: string } };
@@ -173,7 +187,7 @@ async function main(): Promise<void> {
     name: "edge-soak",
     ...(inspectorPort ? { inspectorPort } : {}),
   });
-  const heap = inspectorPort ? await heapProbe(inspectorPort) : null;
+  const heap = inspectorPort ? await heapProbe(inspectorPort, `${edge.url}/health`) : null;
   const group = edge.pid as number;
   const machine = machineFacts();
   const loadStart = loadAverage();
