@@ -43,7 +43,7 @@ async function main(): Promise<void> {
   let load: Promise<unknown> | undefined;
   if (!port) {
     const model = loadCatalogue().models.find((m) => m.kind === "production")?.id as string;
-    const upstream = await startFakeBackend({ splice: true }); // as our backends
+    const upstream = await startFakeBackend();
     upstream.behave({
       kind: "ok",
       tokens: Array.from({ length: 20 }, () => " tok"),

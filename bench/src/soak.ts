@@ -83,7 +83,10 @@ async function heapProbe(port: number, healthUrl: string): Promise<() => Promise
   // request every 200 ms while a command is pending wakes it.
   const call = async (method: string, params?: Record<string, unknown>) => {
     const wake = setInterval(() => {
-      fetch(healthUrl).then((r) => r.body?.cancel(), () => {});
+      fetch(healthUrl).then(
+        (r) => r.body?.cancel(),
+        () => {},
+      );
     }, 200);
     try {
       return await session.call(method, params);
@@ -159,8 +162,7 @@ async function main(): Promise<void> {
   };
   const tokens = Array.from({ length: settings.tokens }, (_, i) => ` w${i}`);
   const expected = tokens.join("");
-  // Both speak the spliced-stream protocol, as our backends do.
-  const [a, b] = await Promise.all([startFakeBackend({ splice: true }), startFakeBackend({ splice: true })]);
+  const [a, b] = await Promise.all([startFakeBackend(), startFakeBackend()]);
   const ok = { kind: "ok" as const, tokens, gapMs: settings.gapMs };
   a.behave((i) =>
     settings.cutEvery > 0 && i % settings.cutEvery === settings.cutEvery - 1

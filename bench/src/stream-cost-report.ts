@@ -39,7 +39,7 @@ export function latestStreamCostSection(): string[] | null {
       variants.map((v) => [LABELS[v] ?? v, levels.map((c) => cell(v, c)).join(" / ")]),
     ),
     "",
-    'Reading each chunk in JavaScript is what costs: parsing and re-serialising add little. A relay that owns every byte it sends reads each chunk, so its floor is the `relay` row, above both CPU targets (half of Portkey\'s, the floor plus 1.5 ms). The edge therefore splices the streams of backends that speak the spliced-stream protocol (ours): after the first token their body is piped natively and only watched, the `spliced` row, while a cut is still continued or reported (docs/architecture.md, "Spliced streams"; it needs workerd 1.20260619.1 or later).',
+    "Reading each chunk in JavaScript is what costs: parsing and re-serialising add little. A relay that owns every byte it sends reads each chunk, so its floor is the `relay` row, above both CPU targets (half of Portkey's, the floor plus 1.5 ms). The `spliced` row (pipe natively after the first token, watch a tee'd copy) would meet them, and was built: on workerd 1.20261117.1 a tee'd body that errors with a reader attached leaks the request, so the edge relays chunk by chunk (docs/architecture.md, \"Why streams are relayed chunk by chunk\").",
     "",
   ];
 }

@@ -1,5 +1,4 @@
 import { Hono } from "hono";
-import { parseSpliceRequest, SPLICE_HEADER } from "../../../vocabulary/spliced-stream.js";
 import { ApiError } from "../api/errors.js";
 import { parseJsonBody } from "../api/parse-body.js";
 import { type ChatCompletionRequest, chatCompletionSchema } from "../api/schemas.js";
@@ -139,7 +138,6 @@ export function chatCompletionsRoute(deps: RouteDeps) {
       stream: body.stream === true,
       formatter: chatFormatter(body.stream_options?.include_usage === true),
       tools,
-      splice: parseSpliceRequest(c.req.header(SPLICE_HEADER)),
     });
   });
 }

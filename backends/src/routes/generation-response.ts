@@ -1,18 +1,11 @@
 import { randomUUID } from "node:crypto";
 import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
-import {
-  SPLICE_HEADER,
-  type SpliceRequest,
-  spliceEndEvent,
-  spliceErrorEvent,
-} from "../../../vocabulary/spliced-stream.js";
 import { type ApiError, toApiError } from "../api/errors.js";
 import { type AppEnv, observationOf } from "../app-env.js";
 import type { GenerationParams, GenerationResult, ModelRuntime } from "../engine/model-runtime.js";
 import type { PreparedPrompt } from "../engine/prompt.js";
 import type { ToolCallDelta, ToolPlan } from "../engine/tool-calls.js";
-import { usageOf } from "./openai-format.js";
 
 /** One SSE event: `data` is JSON-encoded unless it is the literal "[DONE]". */
 export interface SseEvent {
@@ -46,8 +39,6 @@ export interface GenerationRequest {
   formatter: ResponseFormatter;
   /** Tools the model may call (chat only); without it the reply is text. */
   tools?: ToolPlan | null;
-  /** The edge asked for a spliced stream (vocabulary/spliced-stream.ts); streams only. */
-  splice?: SpliceRequest | null;
 }
 
 const encode = (event: SseEvent) => ({
@@ -79,14 +70,11 @@ export async function respondWithGeneration(
   observation.stream = stream;
   observation.promptHash = await hashPrompt(prompt.sourceText);
   observation.promptTokens = prompt.promptTokens;
-  const splice = stream ? (request.splice ?? null) : null;
-  const meta: ResponseMeta = splice
-    ? { id: splice.id, created: splice.created, model: splice.model }
-    : {
-        id: `${formatter.idPrefix}-${randomUUID()}`,
-        created: Math.floor(Date.now() / 1000),
-        model: runtime.loaded?.id ?? "",
-      };
+  const meta: ResponseMeta = {
+    id: `${formatter.idPrefix}-${randomUUID()}`,
+    created: Math.floor(Date.now() / 1000),
+    model: runtime.loaded?.id ?? "",
+  };
   // Invalid sampling values (a logit_bias token the model lacks) are a 400 before any byte is sent.
   runtime.samplingOptions(params);
   const signal = runtime.requestSignal(c.req.raw.signal);
@@ -113,13 +101,10 @@ export async function respondWithGeneration(
   observation.settled = new Promise<void>((resolve) => {
     settle = resolve;
   });
-  if (splice) c.header(SPLICE_HEADER, "1");
   return streamSSE(c, async (sse) => {
     const write = (event: SseEvent) => sse.writeSSE(encode(event)).catch(() => {});
-    // Spliced: the edge writes the closing chunks and any error the client sees (see the vocabulary).
-    const writeRaw = (text: string) => sse.write(text).catch(() => {});
     try {
-      if (!splice || splice.role) for (const event of formatter.streamStart(meta)) await write(event);
+      for (const event of formatter.streamStart(meta)) await write(event);
       const toolCall = formatter.streamToolCall;
       const result = await run(lease, {
         request: signal,
@@ -128,15 +113,11 @@ export async function respondWithGeneration(
         ...(toolCall ? { onToolCall: (delta: ToolCallDelta) => void write(toolCall(delta, meta)) } : {}),
       });
       record(result);
-      if (splice)
-        await writeRaw(spliceEndEvent({ finish_reason: result.finishReason, usage: usageOf(result) }));
-      else for (const event of formatter.streamEnd(result, meta)) await write(event);
+      for (const event of formatter.streamEnd(result, meta)) await write(event);
     } catch (error) {
       const apiError = toApiError(error);
       observation.errorKind = apiError.kind;
-      if (apiError.kind === "client_closed_request") return;
-      if (splice) await writeRaw(spliceErrorEvent({ code: apiError.kind, message: apiError.message }));
-      else await write(formatter.streamError(apiError, meta));
+      if (apiError.kind !== "client_closed_request") await write(formatter.streamError(apiError, meta));
     } finally {
       lease.release();
       settle();

@@ -92,21 +92,13 @@ const SYSTEM_LABELS: Record<string, string> = {
   direct: "fake upstream directly",
   floor: "pass-through worker on workerd (the floor)",
   edge: "Switchyard edge on workerd (its bundle, a workerd config)",
-  "edge-plain":
-    "Switchyard edge on workerd, upstream without the spliced protocol (relayed chunk by chunk, as a foreign OpenAI-compatible server)",
   portkey: "Portkey gateway (Node)",
   litellm: "LiteLLM proxy (1 worker)",
   "floor-wrangler-dev": "pass-through worker under `wrangler dev` (extra)",
   "edge-wrangler-dev": "Switchyard edge under `wrangler dev` (extra)",
 };
 
-async function startSystems(
-  plan: OverheadPlan,
-  upstream: string,
-  plainUpstream: string,
-  log: Log,
-  notes: string[],
-) {
+async function startSystems(plan: OverheadPlan, upstream: string, log: Log, notes: string[]) {
   const apiKey = newApiKey();
   const litellmKey = newApiKey();
   const upstreamService: Service = { name: "upstream", url: upstream, logFile: "", stop: async () => {} };
@@ -135,18 +127,6 @@ async function startSystems(
       async () =>
         withService(await startEdge({ ...edgeOpts, name: "edge" }), (s) =>
           target("edge", `${s.url}/v1`, edgeHeaders),
-        ),
-    ],
-    [
-      "edge-plain",
-      async () =>
-        withService(
-          await startEdge({
-            ...edgeOpts,
-            backends: new Map([[plan.model, { ...upstreamService, url: plainUpstream }]]),
-            name: "edge-plain",
-          }),
-          (s) => target("edge-plain", `${s.url}/v1`, edgeHeaders),
         ),
     ],
   ];
@@ -221,24 +201,15 @@ function withService(service: Service, t: (s: Service) => Target) {
 /** Runs the gateway-overhead scenario; starts and stops everything it needs. */
 export async function runGatewayOverhead(plan: OverheadPlan, log: Log): Promise<OverheadResults> {
   const notes: string[] = [];
-  // It speaks the spliced-stream protocol when asked, as our backends do (only the edge asks);
-  // the plain one is any OpenAI-compatible server, for the edge-plain row.
-  const upstream = await startFakeBackend({ splice: true });
-  const plainUpstream = await startFakeBackend();
+  const upstream = await startFakeBackend();
   const tokens = Array.from({ length: plan.upstream.chunks }, () => " tok");
-  const behave = () => {
-    for (const u of [upstream, plainUpstream]) {
-      u.reset();
-      u.behave({
-        kind: "ok",
-        tokens,
-        firstTokenDelayMs: plan.upstream.firstTokenMs,
-        gapMs: plan.upstream.gapMs,
-      });
-    }
-  };
-  behave();
-  const systems = await startSystems(plan, upstream.url, plainUpstream.url, log, notes);
+  upstream.behave({
+    kind: "ok",
+    tokens,
+    firstTokenDelayMs: plan.upstream.firstTokenMs,
+    gapMs: plan.upstream.gapMs,
+  });
+  const systems = await startSystems(plan, upstream.url, log, notes);
   const groups = Object.fromEntries(
     systems.flatMap((s) => (s.service?.pid !== undefined ? [[s.name, s.service.pid]] : [])),
   );
@@ -273,7 +244,13 @@ export async function runGatewayOverhead(plan: OverheadPlan, log: Log): Promise<
             { mode: "closed", concurrency: c, requests: Math.min(c * 2, 32), warmup: 0 },
             send(s.target),
           );
-          behave();
+          upstream.reset();
+          upstream.behave({
+            kind: "ok",
+            tokens,
+            firstTokenDelayMs: plan.upstream.firstTokenMs,
+            gapMs: plan.upstream.gapMs,
+          });
           const before = cpuByGroup(groups);
           const loadgenBefore = selfCpuMs();
           const res = await runLoad(
@@ -297,7 +274,6 @@ export async function runGatewayOverhead(plan: OverheadPlan, log: Log): Promise<
   } finally {
     await Promise.all(systems.map((s) => s.service?.stop()));
     await upstream.close();
-    await plainUpstream.close();
   }
   const rows: OverheadRow[] = [];
   for (const c of plan.concurrencies) {
@@ -429,7 +405,7 @@ export function gatewayOverheadSection(r: OverheadResults): string[] {
       .map(([c, n]) => `${n} requests per round at c=${c}`)
       .join(
         ", ",
-      )}, after an unmeasured warm-up${r.warmupRequests ? ` (first ${r.warmupRequests} requests at c=8 per system, for every JIT's steady state, then a few at each concurrency)` : ""}. **CPU** is user+system time from /proc of every process of the system (process group), per request. **Added TTFT** is the system's p50 time to first token minus the upstream's own p50 at the same concurrency. The edge runs with its production request path (API-key auth, rate limit, cache lookup bypassed by \`Cache-Control: no-cache\`, routing, streaming proxy, metrics, JSON request log) and in-memory state stores. The upstream speaks the spliced-stream protocol when asked, as our backends do (docs/architecture.md, "Spliced streams"): only the edge asks, so Portkey, LiteLLM and the floor get a plain OpenAI stream from it; the **edge-plain** row is the same edge in front of an upstream that does not speak it (any other OpenAI-compatible server), relayed chunk by chunk.`,
+      )}, after an unmeasured warm-up${r.warmupRequests ? ` (first ${r.warmupRequests} requests at c=8 per system, for every JIT's steady state, then a few at each concurrency)` : ""}. **CPU** is user+system time from /proc of every process of the system (process group), per request. **Added TTFT** is the system's p50 time to first token minus the upstream's own p50 at the same concurrency. The edge runs with its production request path (API-key auth, rate limit, cache lookup bypassed by \`Cache-Control: no-cache\`, routing, streaming proxy, metrics, JSON request log) and in-memory state stores.`,
     "",
   );
   if (r.notes.length) out.push(...r.notes.map((n) => `- ${n}`), "");

@@ -13,10 +13,9 @@ import type { RoutingPolicy } from "../routing";
 import { replyFormats } from "./format";
 import { modelChoiceRefusal, unavailableError } from "./model-choice";
 import { type RelayOutcome, relayJson, relayStream } from "./relay";
-import { replyId, replyMeta, switchyardHeaders } from "./reply-meta";
+import { replyMeta, switchyardHeaders } from "./reply-meta";
 import * as request from "./request";
 import { requestedQualityLoss } from "./route-preference";
-import { relaySpliced } from "./spliced-relay";
 import { continuation, traceOutcome, upstreamSender } from "./upstream";
 
 export interface CompletionDeps {
@@ -66,10 +65,7 @@ export async function runCompletion(
   });
   const route = { reason: decision.reason, confidence: decision.confidence };
   const candidates = [decision.modelId, ...decision.fallbacks];
-  // A streamed chat reply may be spliced: the backend then writes the client's chunks itself.
-  const created = Math.floor(started / 1000);
-  const splice = req.stream && req.endpoint === "chat.completions" ? { id: replyId(c), created } : null;
-  const send = upstreamSender(c, deps, request.upstreamPath(req), splice);
+  const send = upstreamSender(c, deps, request.upstreamPath(req));
   let result: Awaited<ReturnType<typeof send>>;
   try {
     result = await send(request.upstreamBody(req), candidates);
@@ -103,7 +99,7 @@ export async function runCompletion(
   }
 
   noteUpstreamTtft(c.req.raw, result.started.ttftMs);
-  const meta = replyMeta(c, { ...result, route, created });
+  const meta = replyMeta(c, { ...result, route });
   const cacheWrite = c.get("cacheWrite");
   const rescue = continuation(send, req, candidates, deps);
   const onFinish = (o: RelayOutcome) => {
@@ -138,10 +134,8 @@ export async function runCompletion(
     onFinish,
     clientSignal: c.req.raw.signal,
     rescue,
-    keepContent: cacheWrite !== undefined,
     onRescue: (from: string, to: string | null, failure: string) =>
       deps.metrics.continuations.inc({ from_model: from, to_model: to ?? "none", failure }),
   };
-  if (!req.stream) return relayJson(relay);
-  return result.started.stream.isSpliced ? relaySpliced(relay) : relayStream(relay);
+  return req.stream ? relayStream(relay) : relayJson(relay);
 }

@@ -45,17 +45,12 @@ export interface RelayOptions {
   rescue?: Rescue | undefined;
   /** Most continuations of one reply. */
   maxRescues?: number;
-  /**
-   * The reply's content is wanted at the end (it will be cached). A spliced reply collects its
-   * text only then; otherwise its outcome carries the finish reason and usage, no text.
-   */
-  keepContent?: boolean;
   /** A continuation took over (or failed to): for metrics. */
   onRescue?: (from: string, to: string | null, failure: string) => void;
 }
 
 /** Accumulates the reply and decides whether the upstream finished cleanly. */
-export class ReplyState {
+class ReplyState {
   content = "";
   toolCalls: ToolCall[] = [];
   finishReason: string | null = null;
@@ -119,48 +114,33 @@ export class ReplyState {
 
 const encoder = new TextEncoder();
 
-export const SSE_HEADERS = {
+const SSE_HEADERS = {
   "content-type": "text/event-stream; charset=utf-8",
   "cache-control": "no-cache",
   connection: "keep-alive",
 };
 
-export const asFailure = (error: unknown) =>
+const asFailure = (error: unknown) =>
   error instanceof StreamFailure ? error : new StreamFailure("network_error", "The model stream failed");
 
 /**
  * One reply read from its backend, continued on another one when the stream breaks after the
  * first token: the client's view stays one answer (same id, no gap, nothing repeated).
  */
-/** Where a reply stands when a reader takes it over mid-way (a spliced relay's continuation). */
-export interface ReplyTrail {
-  state: ReplyState;
-  attempts: number;
-  fallbackFrom: string[];
-  firstFailure: StreamFailure | null;
-  rescues: number;
-}
-
-export class ReplyReader {
-  readonly state: ReplyState;
+class ReplyReader {
+  readonly state = new ReplyState();
   answer: DispatchStarted;
   private pending: CompletionDelta[];
   attempts: number;
   readonly fallbackFrom: string[];
-  firstFailure: StreamFailure | null;
-  rescues: number;
+  firstFailure: StreamFailure | null = null;
+  private rescues = 0;
 
-  constructor(
-    private readonly opts: RelayOptions,
-    trail?: ReplyTrail,
-  ) {
+  constructor(private readonly opts: RelayOptions) {
     this.answer = opts.answer;
     this.pending = [...opts.answer.started.buffered];
-    this.state = trail?.state ?? new ReplyState();
-    this.attempts = trail?.attempts ?? opts.answer.attempts;
-    this.fallbackFrom = trail ? trail.fallbackFrom : [...opts.answer.fallbackFrom];
-    this.firstFailure = trail?.firstFailure ?? null;
-    this.rescues = trail?.rescues ?? 0;
+    this.attempts = opts.answer.attempts;
+    this.fallbackFrom = [...opts.answer.fallbackFrom];
   }
 
   /** Whether the next `next()` is answered from what was already read (no wait for the backend). */
@@ -200,7 +180,7 @@ export class ReplyReader {
   }
 
   /** Hands the reply to a continuing backend; false when none took it. */
-  async takeOver(failure: StreamFailure): Promise<boolean> {
+  private async takeOver(failure: StreamFailure): Promise<boolean> {
     this.firstFailure ??= failure;
     const failed = this.answer;
     failed.settle("error");

@@ -23,33 +23,25 @@ export function replyMeta(
     attempts: number;
     fallbackFrom: string[];
     cache?: CacheStatus;
-    /** Unix seconds; default now (a spliced stream's backend was told it before the reply). */
-    created?: number;
   },
 ): ReplyMeta {
+  const requestId = c.get("requestId");
   return {
-    id: replyId(c),
-    created: r.created ?? Math.floor(Date.now() / 1000),
+    id: `chatcmpl-${requestId.replace(/[^A-Za-z0-9]/g, "").slice(0, 32)}`,
+    created: Math.floor(Date.now() / 1000),
     model: r.modelId ?? "none",
     switchyard: {
       model: r.modelId,
       route_reason: r.route.reason,
       route_confidence: r.route.confidence,
       cache: r.cache ?? c.get("cacheStatus") ?? "BYPASS",
-      request_id: c.get("requestId"),
+      request_id: requestId,
       attempts: r.attempts,
       fallback_from: r.fallbackFrom,
       continued_after: null,
     },
   };
 }
-
-/** The reply's id, derived from the request id. */
-export const replyId = (c: Context<EdgeHonoEnv>): string =>
-  `chatcmpl-${c
-    .get("requestId")
-    .replace(/[^A-Za-z0-9]/g, "")
-    .slice(0, 32)}`;
 
 /** The x-switchyard-* headers that say which model answered and why (mirrors `switchyard`). */
 export function switchyardHeaders(info: SwitchyardInfo): Record<string, string> {

@@ -1,5 +1,4 @@
 import type { Context } from "hono";
-import { SPLICE_HEADER, type SpliceRequest } from "../../../vocabulary/spliced-stream";
 import type { EdgeHonoEnv } from "../http/context";
 import { spanOf } from "../http/span";
 import { trackAttempts } from "../metrics/attempts";
@@ -15,18 +14,8 @@ type Send = (
   avoidUrls?: ReadonlySet<string>,
 ) => Promise<DispatchResult>;
 
-/**
- * Sends a body to candidates (retries, hedges, cascade) with what every attempt of this request
- * shares. With `splice` (a streamed chat reply's id and created), each attempt asks its backend
- * for a spliced stream naming its model; a continuation (`avoidUrls` given) carries on an
- * answer, so it asks for no role chunk.
- */
-export function upstreamSender(
-  c: C,
-  deps: CompletionDeps,
-  path: string,
-  splice: Pick<SpliceRequest, "id" | "created"> | null = null,
-): Send {
+/** Sends a body to candidates (retries, hedges, cascade) with what every attempt of this request shares. */
+export function upstreamSender(c: C, deps: CompletionDeps, path: string): Send {
   const span = spanOf(c);
   // Trace context and request id upstream, so the backend's span and log line join this request.
   const headers = { "x-request-id": c.get("requestId"), ...(span ? { traceparent: span.traceparent } : {}) };
@@ -49,13 +38,6 @@ export function upstreamSender(
       onFirstToken: deps.hedges.observe,
       hedgeDelayMs: deps.hedges.delayFor,
       headers,
-      ...(splice
-        ? {
-            headersFor: (model: string) => ({
-              [SPLICE_HEADER]: JSON.stringify({ ...splice, model, role: avoidUrls === undefined }),
-            }),
-          }
-        : {}),
       fetch: deps.fetch,
     });
 }

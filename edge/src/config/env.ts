@@ -1,7 +1,8 @@
 /**
  * The Worker's environment bindings (wrangler `[vars]`, secrets, `.dev.vars`). All optional:
  * `loadEdgeConfig` applies the defaults and validates. Besides these, wrangler.toml binds the
- * Durable Object namespace SWITCHYARD_METRICS_AGGREGATOR (metrics totals across isolates). The
+ * Durable Object namespace SWITCHYARD_METRICS_AGGREGATOR (metrics totals across isolates), and
+ * self-hosted workerd binds STATIC_FILES and ASSETS_ROUTING (web/dist, edge/src/static-assets.ts). The
  * names are shared with the rest of Switchyard (see the README). A bad value is an EdgeConfigError naming the variable: `npm start`
  * refuses to start with it, and a deployed worker answers every request (/health included) with
  * a JSON 503 `invalid_configuration` whose `param` is the variable.

@@ -1,4 +1,3 @@
-import { SPLICE_HEADER } from "../../../vocabulary/spliced-stream";
 import { parseRetryAfterMs } from "./backoff";
 import { type CompletionDelta, releaseStackTrace, StreamFailure, UpstreamStream } from "./upstream-stream";
 
@@ -162,12 +161,7 @@ export async function startAttempt(req: AttemptRequest): Promise<AttemptOutcome>
     }
     if (!res.body) return failed("empty_response", "The model backend sent no body", { retryable: true });
 
-    const stream = new UpstreamStream(
-      res.body,
-      controller,
-      req.onMalformed,
-      res.headers.get(SPLICE_HEADER) === "1",
-    );
+    const stream = new UpstreamStream(res.body, controller, req.onMalformed);
     const prefill = Number.parseInt(res.headers.get("x-switchyard-prefill-tokens") ?? "", 10);
     const buffered: CompletionDelta[] = [];
     for (;;) {

@@ -40,8 +40,6 @@ export interface DispatchOptions {
   fetch?: typeof fetch;
   /** Sent with every attempt (trace context, request id). */
   headers?: Record<string, string> | undefined;
-  /** Sent with the attempts of one model (the spliced-stream request names the model). */
-  headersFor?: ((modelId: string) => Record<string, string>) | undefined;
 }
 
 interface Trail {
@@ -193,7 +191,7 @@ export async function dispatch(opts: DispatchOptions): Promise<DispatchResult> {
       cancel: cancel.signal,
       onMalformed: () => opts.onMalformed?.(state.id),
       fetch: opts.fetch,
-      headers: opts.headersFor ? { ...opts.headers, ...opts.headersFor(state.id) } : opts.headers,
+      headers: opts.headers,
     }).then(
       (outcome) => ({ run, outcome }),
       (error: unknown) => ({ run, error }),

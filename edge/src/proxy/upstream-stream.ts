@@ -1,4 +1,3 @@
-import { parseSpliceComment } from "../../../vocabulary/spliced-stream";
 import { SseParser } from "./sse";
 
 export interface Usage {
@@ -91,49 +90,9 @@ export class StreamFailure extends Error {
 }
 
 /** An event whose data is not a JSON object: skipped (and counted), the stream goes on. */
-export const MALFORMED = Symbol("malformed");
+const MALFORMED = Symbol("malformed");
 
-/** The data of one raw SSE event (its `data:` lines joined); null for an event without data. */
-export function eventData(raw: string): string | null {
-  if (raw.startsWith("data: ") && raw.indexOf("\n") === -1) return raw.slice(6);
-  let data: string | null = null;
-  for (const line of raw.split(/\r\n|\r|\n/)) {
-    if (!line.startsWith("data:")) continue;
-    const value = line.slice(line.startsWith("data: ") ? 6 : 5);
-    data = data === null ? value : `${data}\n${value}`;
-  }
-  return data;
-}
-
-/**
- * One raw event of a spliced stream (vocabulary/spliced-stream.ts): its closing comment becomes
- * the finish (reason and usage) followed by the end, its error comment a failure; other
- * comments are skipped (null).
- */
-export function parseSplicedEvent(raw: string): UpstreamEvent | typeof MALFORMED | null {
-  if (raw.startsWith(":")) {
-    const comment = parseSpliceComment(raw);
-    if (comment?.kind === "error")
-      throw new StreamFailure(
-        "upstream_error",
-        `The model reported an error mid-stream: ${comment.error.message}`,
-      );
-    if (comment?.kind !== "end") return null;
-    return {
-      kind: "delta",
-      delta: {
-        content: "",
-        toolCalls: [],
-        finishReason: comment.end.finish_reason,
-        usage: comment.end.usage,
-      },
-    };
-  }
-  const data = eventData(raw);
-  return data === null ? null : parseChunk(data);
-}
-
-export function parseChunk(data: string): UpstreamEvent | typeof MALFORMED {
+function parseChunk(data: string): UpstreamEvent | typeof MALFORMED {
   if (data.trim() === "[DONE]") return { kind: "done" };
   let chunk: unknown;
   try {
@@ -200,103 +159,25 @@ export class UpstreamStream {
    * @param onMalformed called once per skipped event that was not a JSON object (one bad
    *   event in a good stream must not cost the whole answer).
    */
-  /**
-   * Spliced (the backend answered the splice header): events are split here rather than by the
-   * SSE parser, and everything read is kept as it came, so that the reply can hand the rest
-   * of the body to the client natively (`detach`) after its first token.
-   */
-  private readonly spliced: boolean;
-  /** Spliced: every chunk read so far, as read. */
-  private readonly rawChunks: Uint8Array[] = [];
-  /** Spliced: bytes after the last complete event. */
-  private partial: Uint8Array = new Uint8Array(0);
-  /** Spliced: the closing comment was taken; the next event is the end. */
-  private sawEnd = false;
-
   constructor(
-    private readonly body: ReadableStream<Uint8Array>,
+    body: ReadableStream<Uint8Array>,
     private readonly controller: AbortController,
     private readonly onMalformed: () => void = () => {},
-    spliced = false,
   ) {
     this.reader = body.getReader();
-    this.spliced = spliced;
-  }
-
-  /** Whether the backend speaks the spliced-stream protocol for this reply. */
-  get isSpliced(): boolean {
-    return this.spliced;
-  }
-
-  /**
-   * Spliced streams: stops reading here and hands over everything read so far (as bytes, events
-   * taken included) and the rest of the body, to be piped to the client without JavaScript
-   * touching each chunk. `cancel` still aborts the upstream request afterwards.
-   */
-  detach(): { head: Uint8Array; body: ReadableStream<Uint8Array> } {
-    this.ended = true;
-    this.detached = true;
-    this.stopWatchdog();
-    this.reader.releaseLock();
-    let size = 0;
-    for (const c of this.rawChunks) size += c.byteLength;
-    const head = new Uint8Array(size);
-    let at = 0;
-    for (const c of this.rawChunks) {
-      head.set(c, at);
-      at += c.byteLength;
-    }
-    this.rawChunks.length = 0;
-    this.queue.length = 0;
-    return { head, body: this.body };
-  }
-
-  private detached = false;
-
-  /** Spliced: splits what was read at the last blank line (bytes: "\n\n" never occurs inside a UTF-8 character). */
-  private pushRaw(chunk: Uint8Array | null): void {
-    let bytes = chunk ?? new Uint8Array(0);
-    if (chunk) this.rawChunks.push(chunk);
-    if (this.partial.length > 0) {
-      const joined = new Uint8Array(this.partial.length + bytes.length);
-      joined.set(this.partial);
-      joined.set(bytes, this.partial.length);
-      bytes = joined;
-    }
-    let cut = -1;
-    for (let i = bytes.length - 1; i > 0; i--)
-      if (bytes[i] === 10 && bytes[i - 1] === 10) {
-        cut = i + 1;
-        break;
-      }
-    if (chunk === null) cut = bytes.length; // the end: whatever is left is the last event
-    if (cut <= 0) {
-      this.partial = bytes;
-      return;
-    }
-    const text = this.decoder.decode(bytes.subarray(0, cut));
-    this.partial = bytes.slice(cut);
-    for (const raw of text.split("\n\n")) if (raw !== "") this.queue.push(raw);
   }
 
   async next(timeoutMs: number, timeoutCode: "ttft_timeout" | "idle_timeout"): Promise<UpstreamEvent | null> {
     for (;;) {
-      if (this.sawEnd) {
-        this.sawEnd = false;
-        this.finishAfterDone();
-        return { kind: "done" };
-      }
       const queued = this.queue.shift();
       if (queued !== undefined) {
-        const parsed = this.spliced ? parseSplicedEvent(queued) : parseChunk(queued);
-        if (parsed === null) continue;
-        if (parsed === MALFORMED) {
+        const event = parseChunk(queued);
+        if (event === MALFORMED) {
           this.onMalformed();
           continue;
         }
-        if (parsed.kind === "done") this.finishAfterDone();
-        else if (this.spliced && queued.startsWith(":")) this.sawEnd = true; // the closing comment
-        return parsed;
+        if (event.kind === "done") this.finishAfterDone();
+        return event;
       }
       if (this.ended) {
         this.stopWatchdog();
@@ -306,14 +187,11 @@ export class UpstreamStream {
       if (chunk === null) {
         this.ended = true;
         // Flush a final event that lacked its blank line.
-        if (this.spliced) this.pushRaw(null);
-        else for (const ev of this.parser.push(`${this.decoder.decode()}\n\n`)) this.queue.push(ev.data);
+        for (const ev of this.parser.push(`${this.decoder.decode()}\n\n`)) this.queue.push(ev.data);
         continue;
       }
-      if (this.spliced) this.pushRaw(chunk);
-      else
-        for (const ev of this.parser.push(this.decoder.decode(chunk, { stream: true })))
-          this.queue.push(ev.data);
+      for (const ev of this.parser.push(this.decoder.decode(chunk, { stream: true })))
+        this.queue.push(ev.data);
     }
   }
 
@@ -343,8 +221,7 @@ export class UpstreamStream {
     this.stopWatchdog();
     if (this.broken) return;
     this.controller.abort(new StreamFailure("network_error", reason));
-    // Detached: the body is the client's pipe now; the abort above ends it.
-    if (!this.detached) this.reader.cancel(reason).catch(() => {});
+    this.reader.cancel(reason).catch(() => {});
   }
 
   /**

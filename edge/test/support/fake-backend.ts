@@ -1,11 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import {
-  parseSpliceRequest,
-  SPLICE_HEADER,
-  spliceEndEvent,
-  spliceErrorEvent,
-} from "../../../vocabulary/spliced-stream";
 
 /**
  * What the fake backend does with one request. Fault injection for the reliability scenarios;
@@ -48,8 +42,6 @@ export interface ReceivedRequest {
   /** The client (the edge) closed the connection before the response finished. */
   closedByClient: boolean;
   finished: boolean;
-  /** It answered in the spliced-stream protocol (the edge asked, and the fake speaks it). */
-  spliced: boolean;
 }
 
 export const DEFAULT_TOKENS = ["Once", " upon", " a", " time"];
@@ -122,28 +114,14 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * const a = await startFakeBackend();
  * a.behave([{ kind: "status", status: 500 }, { kind: "ok" }]);
  */
-export interface FakeBackendOptions {
-  /** Speaks the spliced-stream protocol when the edge asks, as our real backends do. */
-  splice?: boolean;
-}
-
-export async function startFakeBackend(options: FakeBackendOptions = {}): Promise<FakeBackend> {
+export async function startFakeBackend(): Promise<FakeBackend> {
   let plan: (index: number) => Behaviour = () => ({ kind: "ok" });
   const received: ReceivedRequest[] = [];
   const sockets = new Set<import("node:net").Socket>();
 
   const handle = async (req: IncomingMessage, res: ServerResponse, rec: ReceivedRequest, b: Behaviour) => {
     const model = String(rec.body.model ?? "fake");
-    const splice =
-      options.splice && rec.path.startsWith("/v1/chat/completions")
-        ? parseSpliceRequest(req.headers[SPLICE_HEADER] as string | undefined)
-        : null;
-    rec.spliced = splice !== null;
-    const plainChunk = rec.path.startsWith("/v1/completions") ? textChunk : chatChunk;
-    const chunk = (m: string, delta: Record<string, unknown>, finish: string | null = null): object =>
-      splice
-        ? { ...plainChunk(m, delta, finish), id: splice.id, created: splice.created, model: splice.model }
-        : plainChunk(m, delta, finish);
+    const chunk = rec.path.startsWith("/v1/completions") ? textChunk : chatChunk;
     if (b.kind === "reset") return req.socket.destroy();
     if (b.kind === "hang") return;
     if (b.kind === "status") {
@@ -163,15 +141,8 @@ export async function startFakeBackend(options: FakeBackendOptions = {}): Promis
       "content-type": "text/event-stream",
       "cache-control": "no-cache",
       ...(continued ? { "x-switchyard-prefill-tokens": String(continued.prefill) } : {}),
-      ...(splice ? { [SPLICE_HEADER]: "1" } : {}),
     });
-    const usage = {
-      // The prefill is part of the prompt, as on a real backend.
-      prompt_tokens: 5 + (continued?.prefill ?? 0),
-      completion_tokens: tokens.length,
-      total_tokens: 5 + (continued?.prefill ?? 0) + tokens.length,
-    };
-    if (!splice || splice.role) sse(res, chunk(model, { role: "assistant", content: "" }));
+    sse(res, chunk(model, { role: "assistant", content: "" }));
     if (b.kind === "ok" && b.firstTokenDelayMs) await sleep(b.firstTokenDelayMs);
     for (const [i, t] of tokens.entries()) {
       if (rec.closedByClient) return;
@@ -190,30 +161,33 @@ export async function startFakeBackend(options: FakeBackendOptions = {}): Promis
         return; // keep the socket open: the edge must give up on its own
       }
       if (b.how === "no-done") {
-        if (splice) res.write(spliceEndEvent({ finish_reason: "stop", usage }));
-        else sse(res, chunk(model, {}, "stop"));
+        sse(res, chunk(model, {}, "stop"));
         return res.end();
       }
       if (b.how === "close") return res.end();
-      if (b.how === "error-event" && splice) {
-        res.write(spliceErrorEvent({ code: "generation_failed", message: "generation failed" }));
-        return res.end();
-      }
       if (b.how === "error-event") {
         sse(res, {
           error: { message: "generation failed", type: "server_error", code: "generation_failed" },
         });
         return res.end();
       }
-      if (!splice) sse(res, "[DONE]");
-      return res.end();
-    }
-    if (splice) {
-      res.write(spliceEndEvent({ finish_reason: "stop", usage }));
+      sse(res, "[DONE]");
       return res.end();
     }
     sse(res, chunk(model, {}, "stop"));
-    sse(res, { id: "fake", object: "chat.completion.chunk", created: 0, model, choices: [], usage });
+    sse(res, {
+      id: "fake",
+      object: "chat.completion.chunk",
+      created: 0,
+      model,
+      choices: [],
+      // The prefill is part of the prompt, as on a real backend.
+      usage: {
+        prompt_tokens: 5 + (continued?.prefill ?? 0),
+        completion_tokens: tokens.length,
+        total_tokens: 5 + (continued?.prefill ?? 0) + tokens.length,
+      },
+    });
     sse(res, "[DONE]");
     res.end();
   };
@@ -232,7 +206,6 @@ export async function startFakeBackend(options: FakeBackendOptions = {}): Promis
         traceparent: typeof req.headers.traceparent === "string" ? req.headers.traceparent : undefined,
         closedByClient: false,
         finished: false,
-        spliced: false,
       };
       try {
         rec.body = JSON.parse(text) as Record<string, unknown>;
