@@ -27,7 +27,7 @@ export interface StaticAssetsBindings {
 export const NO_ASSET_HEADER = "x-switchyard-no-asset";
 
 /** A `run_worker_first` pattern (`*` matches any run of characters) as a regular expression. */
-export function assetPatternToRegExp(pattern: string): RegExp {
+function assetPatternToRegExp(pattern: string): RegExp {
   const escaped = pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*");
   return new RegExp(`^${escaped}$`);
 }

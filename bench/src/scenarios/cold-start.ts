@@ -85,64 +85,50 @@ export async function runColdStart(plan: ColdStartPlan, log: Log): Promise<ColdS
           rateLimitRefillPerSecond: 1e9,
           noReadyRequest: true,
         });
+      /** A streamed chat to `edge` for the model asked, timed from the call. */
+      const sender = (edge: Service, apiKey: string) => (): Promise<Sample> => {
+        const target: Target = {
+          name: "edge",
+          baseUrl: `${edge.url}/v1`,
+          headers: { authorization: `Bearer ${apiKey}`, "cache-control": "no-cache" },
+        };
+        return sendChat(
+          target,
+          {
+            model: requested,
+            prompt: promptFor("medium", nonceFor("cold", n++)),
+            maxTokens: 32,
+            stream: true,
+            timeoutMs: 30_000,
+          },
+          performance.now(),
+        );
+      };
+      /** Its TTFT into `into`, or one more error. */
+      const record = (s: Sample, into: number[]) => {
+        if (s.ok && s.ttftMs !== null) into.push(s.ttftMs);
+        else errors++;
+      };
       for (let trial = 0; trial < plan.trials; trial++) {
         const apiKey = newApiKey();
         const edge = await freshEdge(apiKey);
         try {
           const listening = performance.now();
-          const target: Target = {
-            name: "edge",
-            baseUrl: `${edge.url}/v1`,
-            headers: { authorization: `Bearer ${apiKey}`, "cache-control": "no-cache" },
-          };
-          const send = (): Promise<Sample> =>
-            sendChat(
-              target,
-              {
-                model: requested,
-                prompt: promptFor("medium", nonceFor("cold", n++)),
-                maxTokens: 32,
-                stream: true,
-                timeoutMs: 30_000,
-              },
-              performance.now(),
-            );
+          const send = sender(edge, apiKey);
           const first = await send();
           const spawned = edge.spawnedAt ?? listening;
           listen.push(listening - spawned);
-          if (first.ok && first.ttftMs !== null) {
-            firstTtft.push(first.ttftMs);
-            firstAnswer.push(listening - spawned + first.ttftMs);
-          } else errors++;
+          record(first, firstTtft);
+          if (first.ok && first.ttftMs !== null) firstAnswer.push(listening - spawned + first.ttftMs);
           reasons.push(first.routeReason ?? "?");
-          for (let i = 0; i < plan.warm; i++) {
-            const s = await send();
-            if (s.ok && s.ttftMs !== null) warmTtft.push(s.ttftMs);
-            else errors++;
-          }
+          for (let i = 0; i < plan.warm; i++) record(await send(), warmTtft);
         } finally {
           await edge.stop();
         }
         const settled = await freshEdge(apiKey);
         try {
           await new Promise((r) => setTimeout(r, plan.settleMs));
-          const s = await sendChat(
-            {
-              name: "edge",
-              baseUrl: `${settled.url}/v1`,
-              headers: { authorization: `Bearer ${apiKey}`, "cache-control": "no-cache" },
-            },
-            {
-              model: requested,
-              prompt: promptFor("medium", nonceFor("cold", n++)),
-              maxTokens: 32,
-              stream: true,
-              timeoutMs: 30_000,
-            },
-            performance.now(),
-          );
-          if (s.ok && s.ttftMs !== null) settledTtft.push(s.ttftMs);
-          else errors++;
+          record(await sender(settled, apiKey)(), settledTtft);
         } finally {
           await settled.stop();
         }
