@@ -122,12 +122,13 @@ export async function buildWorkerdEdge(): Promise<string> {
     runWorkerFirst: Array.isArray(config.assets?.run_worker_first) ? config.assets.run_worker_first : [],
     notFoundHandling: config.assets?.not_found_handling ?? "none",
   };
+  const routingText = capnpText(JSON.stringify(routing));
   // edge/src/static-assets.ts: the edge applies the [assets] rules, asking switchyard.capnp's
   // static-files service for anything that is not the worker's.
   if (assetsDir)
     bindings.push(
       '(name = "STATIC_FILES", service = "static-files")',
-      `(name = "ASSETS_ROUTING", json = ${capnpText(JSON.stringify(routing))})`,
+      `(name = "ASSETS_ROUTING", json = ${routingText})`,
     );
 
   await build({
@@ -152,7 +153,7 @@ export async function buildWorkerdEdge(): Promise<string> {
       `const compatibilityFlags :List(Text) = [${(config.compatibility_flags ?? []).map(capnpText).join(", ")}];`,
       `const edgeModules :List(Workerd.Worker.Module) = ${list(modules)};`,
       `const edgeBindings :List(Workerd.Worker.Binding) = ${list(bindings)};`,
-      `const assetsRouting :Text = ${capnpText(JSON.stringify(routing))};`,
+      `const assetsRouting :Text = ${routingText};`,
       "",
     ].join("\n"),
   );
