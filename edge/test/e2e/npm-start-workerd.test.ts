@@ -238,12 +238,18 @@ describe("npm start: the edge on workerd", () => {
     expect(fromScript.headers.get("content-type")).toContain("application/json");
   });
 
-  it("keeps the metrics Durable Object on local disk (--persist-to)", async (ctx) => {
+  it("pushes counters to the metrics Durable Object from waitUntil, kept on local disk (--persist-to)", async (ctx) => {
     if (!ready) return ctx.skip();
+    // No scrape has run yet, so only the push the earlier requests scheduled (waitUntil, after
+    // their responses) can have created the object's database: on workerd 1.20261117.1 under the
+    // workers test pool that push never finished, so this checks it does on the runtime we ship.
+    const objectDir = join(stateDir, "switchyard-metrics-aggregator");
+    const pushed = () =>
+      existsSync(objectDir) && readdirSync(objectDir).some((f) => f.endsWith(".sqlite") && f !== "metadata.sqlite");
+    for (let waited = 0; !pushed() && waited < 15_000; waited += 200) await new Promise((r) => setTimeout(r, 200));
+    expect(pushed()).toBe(true);
     const res = await fetch(`${edgeUrl}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
     expect(res.status).toBe(200);
     expect(await res.text()).toMatch(/switchyard_http_requests_total\{[^}]*route="\/v1\/chat\/completions"/);
-    const objectDir = join(stateDir, "switchyard-metrics-aggregator");
-    expect(readdirSync(objectDir).some((f) => f.endsWith(".sqlite") && f !== "metadata.sqlite")).toBe(true);
   });
 });
