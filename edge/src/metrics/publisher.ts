@@ -24,6 +24,12 @@ export interface MetricsPublisherOptions {
   /** Identifies this isolate to the aggregator (its gauges are kept per isolate). */
   isolateId?: string;
   flushDelayMs?: number;
+  /**
+   * A push still unsettled after this long is given up and the next one may start (Workers end
+   * `waitUntil` work after 30 s, and a push that never settles must not stop this isolate's
+   * pushes for good). Its increments are not sent again, so none is counted twice.
+   */
+  abandonAfterMs?: number;
   /** Deltas kept for a retry when the aggregator cannot be reached (oldest dropped beyond this). */
   maxUnsent?: number;
 }
@@ -46,12 +52,13 @@ export function aggregatorNamespace(env: unknown): MetricsAggregatorNamespace | 
  * app.use("*", httpMetrics({ metrics, modelIds, publisher }));
  */
 export function createMetricsPublisher(options: MetricsPublisherOptions): MetricsPublisher {
-  const { registry, flushDelayMs = 1000, maxUnsent = 60 } = options;
+  const { registry, flushDelayMs = 1000, abandonAfterMs = 30_000, maxUnsent = 60 } = options;
   // Drawn on the first push, not here: the app may be built at isolate start (global scope),
   // where workerd forbids generating random values.
   let isolateId = options.isolateId;
   const unsent: MetricsDelta[] = [];
   let pending: Promise<void> | undefined;
+  let pendingSince = 0;
 
   const stub = (namespace: MetricsAggregatorNamespace) =>
     namespace.get(namespace.idFromName(AGGREGATOR_NAME) as never);
@@ -62,33 +69,42 @@ export function createMetricsPublisher(options: MetricsPublisherOptions): Metric
     if (delta.families.length > 0) unsent.push(delta);
     while (unsent.length > maxUnsent) unsent.shift();
     while (unsent.length > 0) {
-      const next = unsent[0] as MetricsDelta;
-      const res = await stub(namespace).fetch("https://metrics-aggregator/push", {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ isolate: isolateId, delta: next }),
-      });
-      // Read off whatever it answered: an unread body holds its buffers until garbage collection.
-      await res.body?.cancel();
-      if (!res.ok) throw new Error(`metrics aggregator answered ${res.status}`);
-      unsent.shift();
+      // Taken out before it is sent: a push given up as stuck and a later one never carry the
+      // same increments. A failed push puts its delta back for the next one.
+      const next = unsent.shift() as MetricsDelta;
+      try {
+        const res = await stub(namespace).fetch("https://metrics-aggregator/push", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ isolate: isolateId, delta: next }),
+        });
+        // Read off whatever it answered: an unread body holds its buffers until garbage collection.
+        await res.body?.cancel();
+        if (!res.ok) throw new Error(`metrics aggregator answered ${res.status}`);
+      } catch (error) {
+        unsent.unshift(next);
+        throw error;
+      }
     }
   }
 
   return {
     schedule(c) {
       const namespace = aggregatorNamespace(c.env);
-      if (!namespace || pending) return;
-      pending = new Promise<void>((resolve) => setTimeout(resolve, flushDelayMs))
+      if (!namespace) return;
+      if (pending && Date.now() - pendingSince < abandonAfterMs) return;
+      const push: Promise<void> = new Promise<void>((resolve) => setTimeout(resolve, flushDelayMs))
         .then(() => flush(namespace))
         .catch((error: unknown) =>
           console.error(JSON.stringify({ msg: "metrics push failed", error: String(error) })),
         )
         .finally(() => {
-          pending = undefined;
+          if (pending === push) pending = undefined;
         });
+      pending = push;
+      pendingSince = Date.now();
       try {
-        c.executionCtx.waitUntil(pending);
+        c.executionCtx.waitUntil(push);
       } catch {
         // No ExecutionContext (app.request in Node tests): the timer runs on its own.
       }

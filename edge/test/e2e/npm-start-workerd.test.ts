@@ -245,8 +245,10 @@ describe("npm start: the edge on workerd", () => {
     // workers test pool that push never finished, so this checks it does on the runtime we ship.
     const objectDir = join(stateDir, "switchyard-metrics-aggregator");
     const pushed = () =>
-      existsSync(objectDir) && readdirSync(objectDir).some((f) => f.endsWith(".sqlite") && f !== "metadata.sqlite");
-    for (let waited = 0; !pushed() && waited < 15_000; waited += 200) await new Promise((r) => setTimeout(r, 200));
+      existsSync(objectDir) &&
+      readdirSync(objectDir).some((f) => f.endsWith(".sqlite") && f !== "metadata.sqlite");
+    for (let waited = 0; !pushed() && waited < 15_000; waited += 200)
+      await new Promise((r) => setTimeout(r, 200));
     expect(pushed()).toBe(true);
     const res = await fetch(`${edgeUrl}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
     expect(res.status).toBe(200);
