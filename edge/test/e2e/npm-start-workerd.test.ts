@@ -247,9 +247,7 @@ describe("npm start: the edge on workerd", () => {
     const pushed = () =>
       existsSync(objectDir) &&
       readdirSync(objectDir).some((f) => f.endsWith(".sqlite") && f !== "metadata.sqlite");
-    for (let waited = 0; !pushed() && waited < 15_000; waited += 200)
-      await new Promise((r) => setTimeout(r, 200));
-    expect(pushed()).toBe(true);
+    await expect.poll(pushed, { timeout: 15_000, interval: 200 }).toBe(true);
     const res = await fetch(`${edgeUrl}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
     expect(res.status).toBe(200);
     expect(await res.text()).toMatch(/switchyard_http_requests_total\{[^}]*route="\/v1\/chat\/completions"/);
